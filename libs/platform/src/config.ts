@@ -1,0 +1,61 @@
+// Configuration: one zod schema per program, parsed once at boot. A missing or invalid setting
+// stops the process with exit code 1 and the setting's name.
+import { z } from 'zod';
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses `env` with `schema`; throws a ConfigError naming every offending setting. */
+export function parseConfig<S extends z.ZodType>(schema: S, env: Record<string, string | undefined>): z.infer<S> {
+  const result = schema.safeParse(env);
+  if (result.success) return result.data;
+  throw new ConfigError(
+    result.error.issues.map((issue) => {
+      const name = issue.path.join('.') || '(root)';
+      const value = typeof issue.path[0] === 'string' ? env[issue.path[0]] : undefined;
+      return value === undefined ? `${name}: ${issue.message}` : `${name}=${JSON.stringify(value)}: ${issue.message}`;
+    }),
+  );
+}
+
+/** The only reader of process.env in a program: parse it or exit(1) naming the settings at fault. */
+export function loadConfig<S extends z.ZodType>(schema: S): z.infer<S> {
+  try {
+    return parseConfig(schema, process.env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+}
+
+// Building blocks shared by every program's schema.
+export const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
+export const commaList = z
+  .string()
+  .min(1)
+  .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))
+  .pipe(z.array(z.string().min(1)).min(1));
+export const booleanFlag = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0'])
+    .default(fallback ? 'true' : 'false')
+    .transform((v) => v === 'true' || v === '1');
+
+/** Settings every service and the gateway have. */
+export const commonEnv = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  HTTP_PORT: port(0),
+  /** Largest accepted HTTP request body. */
+  HTTP_MAX_BODY_BYTES: z.coerce.number().int().positive().default(1_048_576),
+  SHUTDOWN_GRACE_MS: z.coerce.number().int().positive().default(10_000),
+});
+export type CommonConfig = z.infer<typeof commonEnv>;

@@ -1,0 +1,38 @@
+import type { IncomingMessage } from 'node:http';
+import type { BaseContext } from '@apollo/server';
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
+import type { Runtime } from '../runtime';
+import { startHttpServer, type RunningHttpServer } from '../http/server';
+import { createSubgraphServer } from './subgraph';
+
+export interface ServeSubgraphOptions<TContext extends BaseContext> {
+  typeDefs: string;
+  resolvers: GraphQLResolverMap<TContext>;
+  context: (req: IncomingMessage) => Promise<TContext>;
+}
+
+/** Serves a subgraph on the runtime's HTTP port, beside /healthz, /readyz and /metrics. */
+export function serveSubgraph<TContext extends BaseContext>(
+  runtime: Runtime,
+  opts: ServeSubgraphOptions<TContext>,
+): Promise<RunningHttpServer> {
+  const { config, logger, metrics, lifecycle } = runtime;
+  return startHttpServer<TContext>({
+    logger,
+    metrics,
+    lifecycle,
+    host: config.HOST,
+    port: config.HTTP_PORT,
+    maxBodyBytes: config.HTTP_MAX_BODY_BYTES,
+    graphql: {
+      server: createSubgraphServer<TContext>({
+        typeDefs: opts.typeDefs,
+        resolvers: opts.resolvers,
+        logger,
+        metrics,
+        production: config.NODE_ENV === 'production',
+      }),
+      context: opts.context,
+    },
+  });
+}

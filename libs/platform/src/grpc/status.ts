@@ -1,0 +1,34 @@
+import { status, type ServiceError, Metadata } from '@grpc/grpc-js';
+import { DomainError, type ErrorCode, UnreachableCaseError } from '../errors';
+
+export function grpcStatusOf(code: ErrorCode): status {
+  switch (code) {
+    case 'BAD_USER_INPUT':
+      return status.INVALID_ARGUMENT;
+    case 'NOT_FOUND':
+      return status.NOT_FOUND;
+    case 'CONFLICT':
+      return status.ALREADY_EXISTS;
+    case 'FORBIDDEN':
+      return status.PERMISSION_DENIED;
+    case 'UNAUTHENTICATED':
+      return status.UNAUTHENTICATED;
+    case 'UNAVAILABLE':
+      return status.UNAVAILABLE;
+    case 'INTERNAL_SERVER_ERROR':
+      return status.INTERNAL;
+    default:
+      throw new UnreachableCaseError(code);
+  }
+}
+
+/** A domain error as a gRPC error; details ride in the `error-details-json` trailer. */
+export function toServiceError(err: unknown): Partial<ServiceError> {
+  if (err instanceof DomainError) {
+    const metadata = new Metadata();
+    metadata.set('error-code', err.code);
+    metadata.set('error-details-json', JSON.stringify(err.details));
+    return { code: grpcStatusOf(err.code), details: err.message, metadata };
+  }
+  return { code: status.INTERNAL, details: 'internal error' };
+}

@@ -1,0 +1,145 @@
+// The HTTP surface every program shares: /graphql (when given an Apollo server), /healthz,
+// /readyz and /metrics. Plain node:http, so limits and metrics are ours to set.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
+import type { Logger } from '../logger';
+import type { Metrics } from '../metrics';
+import type { Lifecycle } from '../lifecycle';
+import { BodyTooLargeError, readBody } from './read-body';
+
+export interface HttpServerOptions<TContext extends BaseContext> {
+  logger: Logger;
+  metrics: Metrics;
+  lifecycle: Lifecycle;
+  host: string;
+  port: number;
+  maxBodyBytes: number;
+  graphql?: { server: ApolloServer<TContext>; context: (req: IncomingMessage) => Promise<TContext> };
+}
+
+export interface RunningHttpServer {
+  server: Server;
+  port: number;
+  url: string;
+}
+
+export async function startHttpServer<TContext extends BaseContext>(
+  opts: HttpServerOptions<TContext>,
+): Promise<RunningHttpServer> {
+  const { logger, metrics, lifecycle } = opts;
+  const server = createServer((req, res) => {
+    const started = process.hrtime.bigint();
+    const route = routeOf(req.url);
+    res.on('finish', () => {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      metrics.httpRequestDuration.observe({ method: req.method ?? 'GET', route, status_code: String(res.statusCode) }, seconds);
+    });
+    handle(req, res, route).catch((err) => {
+      logger.error({ err, route }, 'unhandled error in HTTP handler');
+      if (!res.headersSent) sendJson(res, 500, { error: 'internal error' });
+    });
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse, route: string): Promise<void> {
+    switch (route) {
+      case '/healthz':
+        return sendJson(res, 200, { status: 'ok' });
+      case '/readyz': {
+        const report = lifecycle.readiness();
+        return sendJson(res, report.ready ? 200 : 503, report);
+      }
+      case '/metrics':
+        res.writeHead(200, { 'content-type': metrics.registry.contentType });
+        res.end(await metrics.registry.metrics());
+        return;
+      case '/graphql':
+        if (opts.graphql) return serveGraphQL(req, res, opts.graphql);
+        return sendJson(res, 404, { error: 'not found' });
+      default:
+        return sendJson(res, 404, { error: 'not found' });
+    }
+  }
+
+  async function serveGraphQL(
+    req: IncomingMessage,
+    res: ServerResponse,
+    graphql: NonNullable<HttpServerOptions<TContext>['graphql']>,
+  ): Promise<void> {
+    let body: unknown = undefined;
+    if (req.method === 'POST') {
+      let raw: string;
+      try {
+        raw = await readBody(req, opts.maxBodyBytes);
+      } catch (err) {
+        if (err instanceof BodyTooLargeError) {
+          return sendGraphQLError(res, 413, err.message, 'PAYLOAD_TOO_LARGE', { limitBytes: err.limitBytes });
+        }
+        throw err;
+      }
+      try {
+        body = raw.length ? JSON.parse(raw) : undefined;
+      } catch {
+        return sendGraphQLError(res, 400, 'request body is not valid JSON', 'BAD_REQUEST');
+      }
+      if (Array.isArray(body)) {
+        return sendGraphQLError(res, 400, 'batched requests are not accepted', 'BAD_REQUEST');
+      }
+    }
+    const headers = new HeaderMap();
+    for (const [key, value] of Object.entries(req.headers)) {
+      if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
+    }
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const response = await graphql.server.executeHTTPGraphQLRequest({
+      httpGraphQLRequest: { method: req.method?.toUpperCase() ?? 'GET', headers, search: url.search, body },
+      context: () => graphql.context(req),
+    });
+    for (const [key, value] of response.headers) res.setHeader(key, value);
+    res.statusCode = response.status ?? 200;
+    if (response.body.kind === 'complete') {
+      res.end(response.body.string);
+      return;
+    }
+    for await (const chunk of response.body.asyncIterator) res.write(chunk);
+    res.end();
+  }
+
+  if (opts.graphql) {
+    const apollo = opts.graphql.server;
+    await apollo.start();
+    lifecycle.onStop('graphql server', () => apollo.stop());
+  }
+  server.requestTimeout = 60_000;
+  server.headersTimeout = 15_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, opts.host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  lifecycle.onStop('http server', () => closeServer(server));
+  const url = `http://${opts.host}:${port}`;
+  logger.info({ url }, 'HTTP server listening');
+  return { server, port, url };
+}
+
+function routeOf(url: string | undefined): string {
+  const path = (url ?? '/').split('?')[0] ?? '/';
+  return ['/graphql', '/healthz', '/readyz', '/metrics'].includes(path) ? path : 'other';
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(body));
+}
+
+function sendGraphQLError(res: ServerResponse, status: number, message: string, code: string, extra = {}): void {
+  sendJson(res, status, { errors: [{ message, extensions: { code, ...extra } }] });
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeIdleConnections();
+  });
+}

@@ -1,0 +1,132 @@
+// Typed at-least-once consumer: each message is validated against the contracts topic map and
+// handled inside the producer's trace; a handler that keeps failing, or a message that does not
+// parse, goes to the topic's dead-letter topic with its original headers and the error, so the
+// partition keeps moving and nothing is lost. Handlers must be idempotent (deduplicate by eventId).
+import { SpanKind, trace } from '@opentelemetry/api';
+import type { Consumer, EachMessagePayload, IHeaders, Kafka, Producer } from 'kafkajs';
+import { deadLetterTopicOf, topics, type TopicName, type TopicValue } from '@llmops/contracts';
+import type { Logger } from '../logger';
+import type { Metrics } from '../metrics';
+import { retryWithBackoff } from '../retry';
+import { extractTraceContext } from './trace-headers';
+
+export interface MessageMeta {
+  key: string | null;
+  headers: IHeaders;
+  partition: number;
+  offset: string;
+}
+
+export type EventHandler<T extends TopicName> = (topic: T, value: TopicValue<T>, meta: MessageMeta) => Promise<void>;
+
+export interface EventConsumerOptions<T extends TopicName> {
+  groupId: string;
+  topics: T[];
+  handle: EventHandler<T>;
+  /** Attempts per message before it is dead-lettered. */
+  maxAttempts?: number;
+}
+
+const tracer = trace.getTracer('@llmops/platform/kafka');
+
+export class EventConsumer<T extends TopicName> {
+  private readonly consumer: Consumer;
+  private readonly dlqProducer: Producer;
+
+  constructor(
+    kafka: Kafka,
+    private readonly opts: EventConsumerOptions<T>,
+    private readonly logger: Logger,
+    private readonly metrics: Metrics,
+  ) {
+    this.consumer = kafka.consumer({ groupId: opts.groupId, allowAutoTopicCreation: false });
+    this.dlqProducer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  }
+
+  async start(): Promise<void> {
+    await this.dlqProducer.connect();
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topics: this.opts.topics, fromBeginning: true });
+    await this.consumer.run({ eachMessage: (payload) => this.onMessage(payload) });
+  }
+
+  async stop(): Promise<void> {
+    await this.consumer.disconnect();
+    await this.dlqProducer.disconnect();
+  }
+
+  private async onMessage({ topic, partition, message }: EachMessagePayload): Promise<void> {
+    const name = topic as T;
+    const headers = message.headers ?? {};
+    const meta: MessageMeta = { key: message.key?.toString() ?? null, headers, partition, offset: message.offset };
+    const parentContext = extractTraceContext(headers);
+    await tracer.startActiveSpan(
+      `process ${topic}`,
+      { kind: SpanKind.CONSUMER, attributes: { 'messaging.system': 'kafka', 'messaging.destination.name': topic } },
+      parentContext,
+      async (span) => {
+        try {
+          const parsed = this.decode(name, message.value);
+          if (!parsed.ok) {
+            await this.deadLetter(topic, partition, message, parsed.error);
+            return;
+          }
+          try {
+            await retryWithBackoff(() => this.opts.handle(name, parsed.value, meta), {
+              maxAttempts: this.opts.maxAttempts ?? 3,
+              initialMs: 100,
+              maxMs: 2_000,
+            });
+            this.metrics.kafkaMessagesConsumed.inc({ topic, outcome: 'processed' });
+          } catch (err) {
+            span.recordException(err as Error);
+            await this.deadLetter(topic, partition, message, `handler failed: ${(err as Error).message}`);
+          }
+        } finally {
+          span.end();
+        }
+      },
+    );
+  }
+
+  private decode(topic: T, raw: Buffer | null): { ok: true; value: TopicValue<T> } | { ok: false; error: string } {
+    if (!raw) return { ok: false, error: 'message has no value' };
+    let json: unknown;
+    try {
+      json = JSON.parse(raw.toString('utf8'));
+    } catch {
+      return { ok: false, error: 'value is not valid JSON' };
+    }
+    const result = topics[topic].schema.safeParse(json);
+    if (!result.success) {
+      const problems = result.error.issues.map((i) => `${i.path.join('.') || '(value)'}: ${i.message}`).join('; ');
+      return { ok: false, error: `value does not match ${topic}: ${problems}` };
+    }
+    return { ok: true, value: result.data as TopicValue<T> };
+  }
+
+  private async deadLetter(topic: string, partition: number, message: EachMessagePayload['message'], error: string): Promise<void> {
+    const dlq = deadLetterTopicOf(topic);
+    this.logger.warn({ topic, partition, offset: message.offset, dlq, error }, 'dead-lettering message');
+    // If this send fails the handler throws, the offset is not committed and the message is retried.
+    await this.dlqProducer.send({
+      topic: dlq,
+      acks: -1,
+      messages: [
+        {
+          key: message.key,
+          value: message.value,
+          headers: {
+            ...message.headers,
+            'x-dlq-error': error,
+            'x-dlq-original-topic': topic,
+            'x-dlq-original-partition': String(partition),
+            'x-dlq-original-offset': message.offset,
+            'x-dlq-failed-at': new Date().toISOString(),
+          },
+        },
+      ],
+    });
+    this.metrics.kafkaMessagesConsumed.inc({ topic, outcome: 'dead_lettered' });
+  }
+}

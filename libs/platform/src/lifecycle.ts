@@ -1,0 +1,105 @@
+// The lifecycle registry: each resource registers its own stop and readiness; shutdown runs the
+// stops in reverse order of registration, once, with a deadline.
+import type { Logger } from './logger';
+import { retryWithBackoff } from './retry';
+
+type Stop = () => Promise<void> | void;
+export type ReadinessReport = { ready: boolean; checks: Record<string, string> };
+
+export class Lifecycle {
+  private readonly stops: Array<{ name: string; stop: Stop }> = [];
+  private readonly checks = new Map<string, () => string | null>();
+  private readonly abort = new AbortController();
+  private shutdownPromise?: Promise<void>;
+
+  constructor(private readonly logger: Logger, private readonly graceMs = 10_000) {}
+
+  /** Aborted when shutdown begins: background loops watch it. */
+  get signal(): AbortSignal {
+    return this.abort.signal;
+  }
+
+  get draining(): boolean {
+    return this.abort.signal.aborted;
+  }
+
+  onStop(name: string, stop: Stop): void {
+    this.stops.push({ name, stop });
+  }
+
+  /** `check` returns null when ready, otherwise why not. */
+  addReadinessCheck(name: string, check: () => string | null): void {
+    this.checks.set(name, check);
+  }
+
+  readiness(): ReadinessReport {
+    const checks: Record<string, string> = {};
+    let ready = !this.draining;
+    if (this.draining) checks['shutdown'] = 'draining';
+    for (const [name, check] of this.checks) {
+      const problem = check();
+      checks[name] = problem ?? 'ok';
+      if (problem) ready = false;
+    }
+    return { ready, checks };
+  }
+
+  /**
+   * Connects to a dependency in the background, retrying with backoff; readiness names it until it
+   * is up. `connect` is retried until it resolves or shutdown begins; resolves true once up,
+   * false when shutdown came first.
+   */
+  dependency(name: string, connect: () => Promise<void>): Promise<boolean> {
+    let state = 'connecting';
+    this.addReadinessCheck(name, () => (state === 'up' ? null : state));
+    return retryWithBackoff(connect, {
+      signal: this.signal,
+      onRetry: (attempt, err, delayMs) => {
+        state = `unreachable after ${attempt} attempt(s): ${(err as Error).message}`;
+        this.logger.warn({ dependency: name, attempt, delayMs, err: (err as Error).message }, `waiting for ${name}`);
+      },
+    }).then(
+      () => {
+        state = 'up';
+        this.logger.info({ dependency: name }, `${name} is up`);
+        return true;
+      },
+      (err) => {
+        if (!this.draining) throw err;
+        return false;
+      },
+    );
+  }
+
+  shutdown(reason: string): Promise<void> {
+    this.shutdownPromise ??= (async () => {
+      this.logger.info({ reason }, 'shutting down');
+      this.abort.abort();
+      const deadline = setTimeout(() => {
+        this.logger.error({ graceMs: this.graceMs }, 'shutdown exceeded its grace period; exiting');
+        process.exit(1);
+      }, this.graceMs);
+      deadline.unref();
+      for (const { name, stop } of [...this.stops].reverse()) {
+        try {
+          const started = Date.now();
+          await stop();
+          this.logger.debug({ resource: name, ms: Date.now() - started }, 'stopped');
+        } catch (err) {
+          this.logger.error({ err, resource: name }, 'error while stopping');
+        }
+      }
+      clearTimeout(deadline);
+    })();
+    return this.shutdownPromise;
+  }
+
+  /** SIGTERM/SIGINT drain and exit 0; a fatal error drains and exits 1. */
+  installProcessHandlers(): void {
+    const onSignal = (signal: string) => void this.shutdown(signal).then(() => process.exit(0));
+    // `on`, not `once`: libraries using signal-exit re-raise a signal when no other listener is left.
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+    process.on('unhandledRejection', (err) => this.logger.error({ err }, 'unhandled promise rejection'));
+  }
+}

@@ -1,0 +1,42 @@
+import { Pool, type PoolClient } from 'pg';
+import { UnavailableError } from '../errors';
+import type { Logger } from '../logger';
+
+export type { Pool, PoolClient };
+
+export function createPgPool(databaseUrl: string, logger: Logger, max = 10): Pool {
+  const pool = new Pool({ connectionString: databaseUrl, max, connectionTimeoutMillis: 3_000, idleTimeoutMillis: 30_000 });
+  // An idle client losing its connection (e.g. a database restart) must not crash the process.
+  pool.on('error', (err) => logger.warn({ err: err.message }, 'idle PostgreSQL client failed'));
+  return pool;
+}
+
+const connectionErrorCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P03', '08006', '08001', '08003']);
+
+/** True for errors that mean "PostgreSQL is not reachable", as opposed to errors of the query. */
+export function isConnectionError(err: unknown): boolean {
+  const e = err as { code?: string; message?: string };
+  return (e.code !== undefined && connectionErrorCodes.has(e.code)) || /Connection terminated|timeout exceeded when trying to connect/i.test(e.message ?? '');
+}
+
+/** Runs `fn` in one transaction: committed when it resolves, rolled back when it throws. */
+export async function withTransaction<T>(pool: Pool, fn: (client: PoolClient) => Promise<T>): Promise<T> {
+  let client: PoolClient;
+  try {
+    client = await pool.connect();
+  } catch (err) {
+    throw new UnavailableError('postgresql', { cause: err });
+  }
+  try {
+    await client.query('BEGIN');
+    const result = await fn(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    if (isConnectionError(err)) throw new UnavailableError('postgresql', { cause: err });
+    throw err;
+  } finally {
+    client.release();
+  }
+}

@@ -1,0 +1,30 @@
+// The per-process runtime every program starts from: logger, metrics registry and lifecycle,
+// with signal handling installed. Composition roots build everything else on top.
+import type { CommonConfig } from './config';
+import { Lifecycle } from './lifecycle';
+import { createLogger, type Logger } from './logger';
+import { createMetrics, type Metrics } from './metrics';
+
+export interface Runtime {
+  service: string;
+  config: CommonConfig;
+  logger: Logger;
+  metrics: Metrics;
+  lifecycle: Lifecycle;
+}
+
+export function createRuntime(service: string, config: CommonConfig): Runtime {
+  const logger = createLogger(service, config.LOG_LEVEL);
+  const metrics = createMetrics(service);
+  const lifecycle = new Lifecycle(logger, config.SHUTDOWN_GRACE_MS);
+  lifecycle.installProcessHandlers();
+  return { service, config, logger, metrics, lifecycle };
+}
+
+/** Runs a composition root; a failure before the service is up is logged and exits 1. */
+export function runMain(main: () => Promise<unknown>): void {
+  main().catch((err: unknown) => {
+    process.stderr.write(`fatal: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(1);
+  });
+}

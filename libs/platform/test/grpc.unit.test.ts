@@ -1,0 +1,87 @@
+// A real gRPC server on port 0 (no mocked transport): the unary adapter answers once, maps domain
+// errors to statuses, and health turns NOT_SERVING on shutdown.
+import { credentials, status } from '@grpc/grpc-js';
+import pino from 'pino';
+import { health, promptRegistryV1 as pb } from '@llmops/contracts';
+import { callUnary, createMetrics, GrpcServer, InputError, Lifecycle, NotFoundError } from '../src';
+
+const logger = pino({ level: 'silent' });
+
+async function startServer(getVersion: (req: pb.GetVersionRequest) => Promise<pb.GetVersionResponse>) {
+  const lifecycle = new Lifecycle(logger);
+  const server = new GrpcServer({ logger, metrics: createMetrics('test'), lifecycle, host: '127.0.0.1', port: 0 });
+  server.addService('llmops.prompt_registry.v1.PromptRegistryService', pb.PromptRegistryServiceService, {
+    getVersion: server.unary('PromptRegistryService', 'GetVersion', getVersion),
+  });
+  const port = await server.start();
+  const client = new pb.PromptRegistryServiceClient(`127.0.0.1:${port}`, credentials.createInsecure());
+  const healthClient = new health.HealthClient(`127.0.0.1:${port}`, credentials.createInsecure());
+  return { lifecycle, client, healthClient };
+}
+
+const request: pb.GetVersionRequest = { ref: { promptName: 'p', selector: { $case: 'latest', value: true } } };
+
+test('domain errors become gRPC statuses with their details', async () => {
+  let calls = 0;
+  const { lifecycle, client, healthClient } = await startServer(async (req) => {
+    calls++;
+    if (req.ref?.promptName === 'bad') throw new InputError('ref.prompt_name: bad', 'ref.prompt_name');
+    throw new NotFoundError('Prompt', req.ref!.promptName);
+  });
+  try {
+    const get = (promptName: string) =>
+      callUnary(client.getVersion.bind(client), { ref: { promptName, selector: undefined } }, { deadlineMs: 2_000 });
+    await expect(get('missing')).rejects.toMatchObject({ code: status.NOT_FOUND, details: 'Prompt not found: missing' });
+    const err = await get('bad').catch((e) => e);
+    expect(err.code).toBe(status.INVALID_ARGUMENT);
+    expect(JSON.parse(err.metadata.get('error-details-json')[0])).toEqual({ field: 'ref.prompt_name' });
+    expect(calls).toBe(2);
+  } finally {
+    client.close();
+    healthClient.close();
+    await lifecycle.shutdown('test');
+  }
+});
+
+test('a handler slower than the deadline yields DEADLINE_EXCEEDED, and only one answer', async () => {
+  const { lifecycle, client, healthClient } = await startServer(
+    () => new Promise((resolve) => setTimeout(() => resolve({ version: undefined }), 300)),
+  );
+  try {
+    await expect(callUnary(client.getVersion.bind(client), request, { deadlineMs: 50 })).rejects.toMatchObject({
+      code: status.DEADLINE_EXCEEDED,
+    });
+    await new Promise((r) => setTimeout(r, 400));
+    // The server is still healthy after the late answer was dropped.
+    const res = await callUnary(healthClient.check.bind(healthClient), { service: '' }, { deadlineMs: 1_000 });
+    expect(res.status).toBe(health.HealthCheckResponse_ServingStatus.SERVING);
+  } finally {
+    client.close();
+    healthClient.close();
+    await lifecycle.shutdown('test');
+  }
+});
+
+test('health watchers see NOT_SERVING when the server begins to drain', async () => {
+  const { lifecycle, client, healthClient } = await startServer(async () => ({ version: undefined }));
+  const seen: number[] = [];
+  const stream = healthClient.watch({ service: 'llmops.prompt_registry.v1.PromptRegistryService' });
+  stream.on('data', (r: health.HealthCheckResponse) => seen.push(r.status));
+  stream.on('error', () => undefined);
+  await new Promise((r) => setTimeout(r, 200));
+  await lifecycle.shutdown('test');
+  await new Promise((r) => setTimeout(r, 100));
+  expect(seen).toEqual([health.HealthCheckResponse_ServingStatus.SERVING, health.HealthCheckResponse_ServingStatus.NOT_SERVING]);
+  client.close();
+  healthClient.close();
+});
+
+test('idempotent calls are retried on UNAVAILABLE only', async () => {
+  const client = new pb.PromptRegistryServiceClient('127.0.0.1:1', credentials.createInsecure());
+  const started = Date.now();
+  await expect(
+    callUnary(client.getVersion.bind(client), request, { deadlineMs: 500, idempotent: true, maxAttempts: 3 }),
+  ).rejects.toMatchObject({ code: status.UNAVAILABLE });
+  expect(Date.now() - started).toBeLessThan(5_000);
+  client.close();
+});

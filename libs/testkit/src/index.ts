@@ -1,0 +1,5 @@
+export * from './infra';
+export * from './stack/programs';
+export * from './stack/start-stack';
+export * from './graphql-client';
+export * from './stack/local-platform';

@@ -1,0 +1,61 @@
+// The platform's programs as the local stack and the integration tests run them: entry point,
+// ports and the settings each one needs from the infrastructure.
+import * as path from 'node:path';
+
+export interface StackEndpoints {
+  databaseUrl: string;
+  kafkaBrokers: string[];
+  elasticsearchUrl: string;
+  modelDir: string;
+}
+
+export interface ProgramSpec {
+  name: string;
+  entry: string;
+  httpPort: number;
+  grpcPort?: number;
+  env(endpoints: StackEndpoints, ports: PortPlan): Record<string, string>;
+}
+
+export interface PortPlan {
+  /** HTTP ports are httpBase + 0 (gateway) ... + 5; gRPC ports grpcBase + 1 ... */
+  httpBase: number;
+  grpcBase: number;
+}
+
+export const devPorts: PortPlan = { httpBase: 4000, grpcBase: 50050 };
+export const testPorts: PortPlan = { httpBase: 24000, grpcBase: 25050 };
+
+export const subgraphPrograms = ['prompt-registry', 'generation', 'encoder', 'retrieval', 'feedback'] as const;
+
+export function programSpecs(repoRoot: string, ports: PortPlan): ProgramSpec[] {
+  const http = (i: number) => ports.httpBase + i;
+  const grpc = (i: number) => ports.grpcBase + i;
+  const entry = (dir: string) => path.join(repoRoot, dir, 'dist', 'main.js');
+  const graphqlUrl = (i: number) => `http://127.0.0.1:${http(i)}/graphql`;
+  return [
+    {
+      name: 'prompt-registry',
+      entry: entry('services/prompt-registry'),
+      httpPort: http(1),
+      grpcPort: grpc(1),
+      env: (e) => ({ DATABASE_URL: e.databaseUrl, KAFKA_BROKERS: e.kafkaBrokers.join(','), GRPC_PORT: String(grpc(1)) }),
+    },
+    { name: 'generation', entry: entry('services/generation'), httpPort: http(2), env: (e) => ({ MODEL_DIR: e.modelDir }) },
+    { name: 'encoder', entry: entry('services/encoder'), httpPort: http(3), env: (e) => ({ MODEL_DIR: e.modelDir }) },
+    { name: 'retrieval', entry: entry('services/retrieval'), httpPort: http(4), env: (e) => ({ ELASTICSEARCH_URL: e.elasticsearchUrl }) },
+    { name: 'feedback', entry: entry('services/feedback'), httpPort: http(5), env: (e) => ({ DATABASE_URL: e.databaseUrl }) },
+    {
+      name: 'gateway',
+      entry: entry('gateway'),
+      httpPort: http(0),
+      env: () => ({
+        PROMPT_REGISTRY_URL: graphqlUrl(1),
+        GENERATION_URL: graphqlUrl(2),
+        ENCODER_URL: graphqlUrl(3),
+        RETRIEVAL_URL: graphqlUrl(4),
+        FEEDBACK_URL: graphqlUrl(5),
+      }),
+    },
+  ];
+}

@@ -1,0 +1,15 @@
+import type { Migration } from '@llmops/platform';
+
+export const schema = 'feedback';
+
+export const migrations: Migration[] = [
+  {
+    id: '0001-datasets',
+    sql: `CREATE TABLE datasets (
+      id uuid PRIMARY KEY,
+      name text NOT NULL UNIQUE,
+      description text,
+      created_at timestamptz NOT NULL DEFAULT now()
+    );`,
+  },
+];

@@ -1,0 +1,56 @@
+// Composition root of the prompt-registry service: config -> dependencies -> servers -> lifecycle.
+import { tracing } from './instrumentation';
+import {
+  EventProducer,
+  GrpcServer,
+  OutboxRelay,
+  createKafka,
+  createPgPool,
+  createRuntime,
+  ensureTopics,
+  migrate,
+  readSchemaFile,
+  runMain,
+  serveSubgraph,
+} from '@llmops/platform';
+import { promptRegistryV1 } from '@llmops/contracts';
+import { config } from './config';
+import { migrations, schema } from './adapters/migrations';
+import { PgPromptStore } from './adapters/prompt-store.pg';
+import { PromptService } from './domain/prompt-service';
+import { resolvers, type Context } from './graphql/resolvers';
+import { promptRegistryGrpc } from './grpc/prompt-registry.grpc';
+
+runMain(async () => {
+  const runtime = createRuntime('prompt-registry', config);
+  const { logger, metrics, lifecycle } = runtime;
+  lifecycle.onStop('tracing', () => tracing.shutdown());
+
+  const pool = createPgPool(config.DATABASE_URL, logger);
+  lifecycle.onStop('postgresql pool', () => pool.end());
+  const kafka = createKafka({ clientId: 'prompt-registry', brokers: config.KAFKA_BROKERS, logger });
+  const producer = new EventProducer(kafka, metrics);
+  lifecycle.onStop('kafka producer', () => producer.disconnect());
+  const relay = new OutboxRelay(pool, schema, producer, runtime);
+  const prompts = new PromptService(new PgPromptStore(pool, () => relay.wake()));
+
+  const grpc = new GrpcServer({ logger, metrics, lifecycle, host: config.HOST, port: config.GRPC_PORT });
+  grpc.addService(
+    'llmops.prompt_registry.v1.PromptRegistryService',
+    promptRegistryV1.PromptRegistryServiceService,
+    promptRegistryGrpc(grpc, prompts),
+  );
+  await grpc.start();
+  await serveSubgraph<Context>(runtime, {
+    typeDefs: readSchemaFile(__dirname),
+    resolvers,
+    context: async () => ({ prompts }),
+  });
+
+  const database = lifecycle.dependency('postgresql', () => migrate(pool, schema, migrations, logger));
+  const broker = lifecycle.dependency('kafka', async () => {
+    await ensureTopics(kafka, ['prompt.version.created.v1']);
+    await producer.connect();
+  });
+  if ((await Promise.all([database, broker])).every(Boolean)) relay.start();
+});

@@ -1,0 +1,3 @@
+import { startTracing } from '@llmops/platform/tracing';
+
+export const tracing = startTracing('retrieval');

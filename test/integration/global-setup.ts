@@ -1,0 +1,44 @@
+// Starts real Kafka, Elasticsearch, PostgreSQL and Prometheus and the whole stack once per run.
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startLocalPlatform, testInfraPorts, testPorts, type LocalPlatform } from '@llmops/testkit';
+import { contextFileEnv, type IntegrationContext } from './context';
+
+declare global {
+  // eslint-disable-next-line no-var
+  var __llmopsPlatform: LocalPlatform | undefined;
+}
+
+export default async function globalSetup(): Promise<void> {
+  const repoRoot = join(__dirname, '..', '..');
+  mkdirSync(join(repoRoot, '.run'), { recursive: true });
+  const runDir = mkdtempSync(join(repoRoot, '.run', 'it-'));
+  const started = Date.now();
+  const platform = await startLocalPlatform({
+    repoRoot,
+    runDir,
+    infraPorts: testInfraPorts,
+    ports: testPorts,
+    env: { LOG_LEVEL: 'info' },
+    onProgress: (m) => process.stdout.write(`[integration] ${m}\n`),
+  });
+  globalThis.__llmopsPlatform = platform;
+  const context: IntegrationContext = {
+    gatewayUrl: platform.stack.gatewayUrl,
+    databaseUrl: platform.infra.postgres.databaseUrl,
+    kafkaBrokers: platform.infra.kafka.brokers,
+    elasticsearchUrl: platform.infra.elasticsearch.url,
+    prometheusUrl: platform.infra.prometheus.url,
+    modelDir: platform.modelDir,
+    programs: platform.stack.programs.map((p) => ({
+      name: p.spec.name,
+      httpUrl: p.httpUrl,
+      grpcPort: p.spec.grpcPort,
+      logFile: p.logFile,
+    })),
+  };
+  const file = join(runDir, 'context.json');
+  writeFileSync(file, JSON.stringify(context, null, 2));
+  process.env[contextFileEnv] = file;
+  process.stdout.write(`[integration] platform ready in ${((Date.now() - started) / 1000).toFixed(1)} s (${runDir})\n`);
+}
