@@ -5,8 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/setup.sh
-echo "[test] lint"
+echo "[test] lint and type-check (tests included)"
 npx eslint .
+npx tsc -p tsconfig.tests.json
 echo "[test] unit tests"
 npx jest --selectProjects unit
 echo "[test] integration tests"

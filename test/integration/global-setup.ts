@@ -1,17 +1,20 @@
 // Starts real Kafka, Elasticsearch, PostgreSQL and Prometheus and the whole stack once per run.
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startLocalPlatform, testInfraPorts, testPorts, type LocalPlatform } from '@llmops/testkit';
 import { contextFileEnv, type IntegrationContext } from './context';
 
 declare global {
-  // eslint-disable-next-line no-var
   var __llmopsPlatform: LocalPlatform | undefined;
 }
 
 export default async function globalSetup(): Promise<void> {
   const repoRoot = join(__dirname, '..', '..');
   mkdirSync(join(repoRoot, '.run'), { recursive: true });
+  // Keep only the newest run's data and logs: earlier runs' directories are removed here.
+  for (const old of readdirSync(join(repoRoot, '.run')).filter((d) => d.startsWith('it-'))) {
+    rmSync(join(repoRoot, '.run', old), { recursive: true, force: true });
+  }
   const runDir = mkdtempSync(join(repoRoot, '.run', 'it-'));
   const started = Date.now();
   const platform = await startLocalPlatform({

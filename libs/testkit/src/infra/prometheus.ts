@@ -31,6 +31,12 @@ export interface StartPrometheusOptions {
   startTimeoutMs?: number;
 }
 
+/** The `data` of an instant query: a vector of samples (or a scalar/string for such expressions). */
+export interface PromQueryData {
+  resultType: 'vector' | 'matrix' | 'scalar' | 'string';
+  result: Array<{ metric: Record<string, string>; value?: [number, string]; values?: Array<[number, string]> }>;
+}
+
 export interface RunningPrometheus {
   /** http://127.0.0.1:<port> */
   url: string;
@@ -39,7 +45,7 @@ export interface RunningPrometheus {
   /** Replaces the whole target list (atomic file write; Prometheus picks it up within ~1 s). */
   setTargets(targets: PrometheusTarget[]): Promise<void>;
   /** Instant query; resolves to the API's `data` ({resultType, result}); rejects on an API error. */
-  query(promql: string): Promise<any>;
+  query(promql: string): Promise<PromQueryData>;
   stop(): Promise<void>;
   kill(): Promise<void>;
   restart(): Promise<void>;
@@ -127,7 +133,7 @@ export async function startPrometheus(opts: StartPrometheusOptions): Promise<Run
     async setTargets(targets: PrometheusTarget[]): Promise<void> {
       writeFileAtomic(targetsFile, targetsJson(targets));
     },
-    async query(promql: string): Promise<any> {
+    async query(promql: string): Promise<PromQueryData> {
       const res = await fetch(`${url}/api/v1/query?${new URLSearchParams({ query: promql }).toString()}`, {
         signal: AbortSignal.timeout(10_000),
       });
@@ -135,7 +141,7 @@ export async function startPrometheus(opts: StartPrometheusOptions): Promise<Run
       if (body.status !== 'success') {
         throw new Error(`Prometheus query failed (${body.errorType ?? res.status}): ${body.error ?? 'unknown error'} — query: ${promql}`);
       }
-      return body.data;
+      return body.data as PromQueryData;
     },
     stop: () => controls.stop(),
     kill: () => controls.kill(),
