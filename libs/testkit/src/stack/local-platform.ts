@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { startInfra, type InfraPorts, type RunningInfra } from '../infra';
 import { cacheDir } from '../infra/paths';
 import { startStack, type RunningStack, type StartStackOptions } from './start-stack';
-import type { PortPlan } from './programs';
+import { testPortOffset, type PortPlan } from './programs';
 
 export interface LocalPlatform {
   infra: RunningInfra;
@@ -20,7 +20,13 @@ export function modelDir(): string {
   return process.env.LLMOPS_MODEL_DIR || path.join(cacheDir(), 'models');
 }
 
-export const testInfraPorts: InfraPorts = { kafka: 29092, kafkaController: 29093, elasticsearch: 29200, postgres: 25432, prometheus: 29090 };
+export const testInfraPorts: InfraPorts = {
+  kafka: 29092 + testPortOffset,
+  kafkaController: 29093 + testPortOffset,
+  elasticsearch: 29200 + testPortOffset,
+  postgres: 25432 + testPortOffset,
+  prometheus: 29090 + testPortOffset,
+};
 
 export async function startLocalPlatform(opts: {
   repoRoot: string;

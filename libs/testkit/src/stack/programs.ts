@@ -23,8 +23,11 @@ export interface PortPlan {
   grpcBase: number;
 }
 
+/** Shifts every test port, so that two test runs (e.g. two checkouts) can run side by side. */
+export const testPortOffset = Number(process.env.LLMOPS_TEST_PORT_OFFSET ?? 0);
+
 export const devPorts: PortPlan = { httpBase: 4000, grpcBase: 50050 };
-export const testPorts: PortPlan = { httpBase: 24000, grpcBase: 25050 };
+export const testPorts: PortPlan = { httpBase: 24000 + testPortOffset, grpcBase: 25050 + testPortOffset };
 
 export const subgraphPrograms = ['prompt-registry', 'generation', 'encoder', 'retrieval', 'feedback'] as const;
 
