@@ -30,6 +30,7 @@ runMain(async () => {
   });
   const server = new ApolloServer({
     gateway,
+    logger,
     introspection: config.NODE_ENV !== 'production',
     includeStacktraceInErrorResponses: false,
     hideSchemaDetailsFromClientErrors: config.NODE_ENV === 'production',

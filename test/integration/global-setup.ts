@@ -1,7 +1,7 @@
 // Starts real Kafka, Elasticsearch, PostgreSQL and Prometheus and the whole stack once per run.
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startLocalPlatform, testInfraPorts, testPorts, type LocalPlatform } from '@llmops/testkit';
+import { startLocalPlatform, testInfraPorts, testPortOffset, testPorts, type LocalPlatform } from '@llmops/testkit';
 import { contextFileEnv, type IntegrationContext } from './context';
 
 declare global {
@@ -11,11 +11,13 @@ declare global {
 export default async function globalSetup(): Promise<void> {
   const repoRoot = join(__dirname, '..', '..');
   mkdirSync(join(repoRoot, '.run'), { recursive: true });
-  // Keep only the newest run's data and logs: earlier runs' directories are removed here.
-  for (const old of readdirSync(join(repoRoot, '.run')).filter((d) => d.startsWith('it-'))) {
+  // Keep only the newest run's data and logs: earlier runs' directories (of the same port offset,
+  // so a run beside this one keeps its own) are removed here.
+  const prefix = `it-${testPortOffset}-`;
+  for (const old of readdirSync(join(repoRoot, '.run')).filter((d) => d.startsWith(prefix))) {
     rmSync(join(repoRoot, '.run', old), { recursive: true, force: true });
   }
-  const runDir = mkdtempSync(join(repoRoot, '.run', 'it-'));
+  const runDir = mkdtempSync(join(repoRoot, '.run', prefix));
   const started = Date.now();
   const platform = await startLocalPlatform({
     repoRoot,

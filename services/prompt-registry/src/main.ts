@@ -1,6 +1,8 @@
 // Composition root of the prompt-registry service: config -> dependencies -> servers -> lifecycle.
 import { tracing } from './instrumentation';
+import { randomUUID } from 'node:crypto';
 import {
+  EventConsumer,
   EventProducer,
   GrpcServer,
   OutboxRelay,
@@ -18,6 +20,7 @@ import { config } from './config';
 import { migrations, schema } from './adapters/migrations';
 import { PgPromptStore } from './adapters/prompt-store.pg';
 import { PromptService } from './domain/prompt-service';
+import { VersionCache } from './domain/version-cache';
 import { resolvers, type Context } from './graphql/resolvers';
 import { promptRegistryGrpc } from './grpc/prompt-registry.grpc';
 
@@ -32,7 +35,9 @@ runMain(async () => {
   const producer = new EventProducer(kafka, metrics);
   lifecycle.onStop('kafka producer', () => producer.disconnect());
   const relay = new OutboxRelay(pool, schema, producer, runtime);
-  const prompts = new PromptService(new PgPromptStore(pool, () => relay.wake()));
+  // The cache serves aliases only while the invalidation consumer is receiving their events.
+  const cache = new VersionCache(10_000, false);
+  const prompts = new PromptService(new PgPromptStore(pool, () => relay.wake()), cache);
 
   const grpc = new GrpcServer({ logger, metrics, lifecycle, host: config.HOST, port: config.GRPC_PORT });
   grpc.addService(
@@ -48,9 +53,27 @@ runMain(async () => {
   });
 
   const database = lifecycle.dependency('postgresql', () => migrate(pool, schema, migrations, logger));
+  // Every replica sees every alias and version event (a group of its own) and drops what it cached.
+  const invalidations = new EventConsumer(
+    kafka,
+    {
+      groupId: `prompt-registry-cache-${randomUUID()}`,
+      topics: ['prompt.alias.moved.v1', 'prompt.version.created.v1'],
+      fromBeginning: false,
+      onActiveChange: (active) => cache.setEnabled(active),
+      handle: async (_topic, event) => {
+        if ('alias' in event) prompts.onAliasMoved(event.promptName, event.alias);
+        else prompts.onVersionCreated(event.promptName);
+      },
+    },
+    logger,
+    metrics,
+  );
+  lifecycle.onStop('cache invalidation consumer', () => invalidations.stop());
   const broker = lifecycle.dependency('kafka', async () => {
-    await ensureTopics(kafka, ['prompt.version.created.v1']);
+    await ensureTopics(kafka, ['prompt.version.created.v1', 'prompt.alias.moved.v1']);
     await producer.connect();
+    await invalidations.start();
   });
   if ((await Promise.all([database, broker])).every(Boolean)) relay.start();
 });

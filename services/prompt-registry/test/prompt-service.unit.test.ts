@@ -1,49 +1,33 @@
 // The domain with an in-memory store of its own port: validation names fields, lookups name what
-// is missing.
+// is missing, aliases resolve through the cache and are invalidated by their events.
 import { ConflictError, InputError, NotFoundError } from '@llmops/platform';
-import type { NewPrompt, NewPromptVersion, Prompt, PromptVersion, VersionSelector } from '../src/domain/model';
-import type { PromptStore } from '../src/domain/ports';
+import type { NewPromptVersion } from '../src/domain/model';
 import { PromptService } from '../src/domain/prompt-service';
+import { MemoryStore } from './memory-store';
 
-class MemoryStore implements PromptStore {
-  prompts: Prompt[] = [];
-  versions: PromptVersion[] = [];
-  async createPrompt(input: NewPrompt) {
-    if (this.prompts.some((p) => p.name === input.name)) throw new ConflictError('taken', { field: 'name' });
-    const p = { id: `p${this.prompts.length + 1}`, ...input, createdAt: new Date(), updatedAt: new Date() };
-    this.prompts.push(p);
-    return p;
-  }
-  async createVersion(input: NewPromptVersion) {
-    const p = this.prompts.find((x) => x.name === input.promptName);
-    if (!p) return null;
-    const number = this.versions.filter((v) => v.promptId === p.id).length + 1;
-    const v = { id: `v${this.versions.length + 1}`, promptId: p.id, number, createdAt: new Date(), ...input };
-    this.versions.push(v);
-    return v;
-  }
-  async findPromptByName(name: string) {
-    return this.prompts.find((p) => p.name === name) ?? null;
-  }
-  async findPromptById(id: string) {
-    return this.prompts.find((p) => p.id === id) ?? null;
-  }
-  async listPrompts(first: number) {
-    return { items: this.prompts.slice(0, first), hasNextPage: this.prompts.length > first };
-  }
-  async listVersions(promptId: string) {
-    return this.versions.filter((v) => v.promptId === promptId);
-  }
-  async findVersion(promptName: string, selector: VersionSelector) {
-    const list = this.versions.filter((v) => v.promptName === promptName);
-    return (selector.kind === 'latest' ? list.at(-1) : list.find((v) => v.number === selector.number)) ?? null;
-  }
-  async findVersionById(id: string) {
-    return this.versions.find((v) => v.id === id) ?? null;
-  }
+const setup = () => {
+  const store = new MemoryStore();
+  return { store, service: new PromptService(store) };
+};
+
+const version = (promptName: string, template: string, extra: Partial<NewPromptVersion> = {}): NewPromptVersion => ({
+  promptName,
+  body: { kind: 'TEXT', template },
+  variables: null,
+  modelParameters: {},
+  metadata: {},
+  augmentation: [],
+  commitMessage: '',
+  author: null,
+  parentNumber: null,
+  ...extra,
+});
+
+async function inputError(p: Promise<unknown>): Promise<InputError> {
+  const err = await p.catch((e: unknown) => e);
+  expect(err).toBeInstanceOf(InputError);
+  return err as InputError;
 }
-
-const service = () => new PromptService(new MemoryStore());
 
 test.each([
   ['an empty name', { name: '', description: null, tags: [] }, 'name'],
@@ -52,39 +36,95 @@ test.each([
   ['a 2001-character description', { name: 'ok', description: 'd'.repeat(2001), tags: [] }, 'description'],
   ['an empty tag', { name: 'ok', description: null, tags: ['fine', ''] }, 'tags.1'],
 ])('createPrompt with %s is an InputError', async (_, input, field) => {
-  const err = await service().createPrompt(input).catch((e: unknown) => e);
-  expect(err).toBeInstanceOf(InputError);
-  expect((err as InputError).field).toBe(field);
+  expect((await inputError(setup().service.createPrompt(input))).field).toBe(field);
 });
 
 test('tags are de-duplicated', async () => {
-  expect((await service().createPrompt({ name: 'p', description: null, tags: ['a', 'a', 'b'] })).tags).toEqual(['a', 'b']);
+  expect((await setup().service.createPrompt({ name: 'p', description: null, tags: ['a', 'a', 'b'] })).tags).toEqual(['a', 'b']);
 });
 
 test('versions of an unknown prompt and unknown versions are NotFound, naming them', async () => {
-  const s = service();
-  await expect(s.createVersion({ promptName: 'nope', template: 't', commitMessage: '', author: null })).rejects.toEqual(
-    new NotFoundError('Prompt', 'nope'),
-  );
+  const { service: s } = setup();
+  await expect(s.createVersion(version('nope', 't'))).rejects.toEqual(new NotFoundError('Prompt', 'nope'));
   await s.createPrompt({ name: 'p', description: null, tags: [] });
   await expect(s.getVersion('p', { kind: 'latest' })).rejects.toEqual(new NotFoundError('PromptVersion', 'p@latest'));
-  await s.createVersion({ promptName: 'p', template: 'one', commitMessage: '', author: null });
-  await s.createVersion({ promptName: 'p', template: 'two', commitMessage: '', author: null });
-  expect((await s.getVersion('p', { kind: 'latest' })).template).toBe('two');
-  expect((await s.getVersion('p', { kind: 'number', number: 1 })).template).toBe('one');
+  await s.createVersion(version('p', 'one'));
+  await s.createVersion(version('p', 'two'));
+  expect((await s.getVersion('p', { kind: 'latest' })).body).toEqual({ kind: 'TEXT', template: 'two' });
+  expect((await s.getVersion('p', { kind: 'number', number: 1 })).parentNumber).toBeNull();
+  expect((await s.getVersion('p', { kind: 'number', number: 2 })).parentNumber).toBe(1);
   await expect(s.getVersion('p', { kind: 'number', number: 3 })).rejects.toEqual(new NotFoundError('PromptVersion', 'p@3'));
+  await expect(s.getVersion('p', { kind: 'alias', alias: 'production' })).rejects.toEqual(new NotFoundError('PromptAlias', 'p@production'));
+  await expect(s.createVersion(version('p', 'x', { parentNumber: 9 }))).rejects.toEqual(new NotFoundError('PromptVersion', 'p@9'));
 });
 
 test('empty and oversized templates are rejected with the limit', async () => {
-  const s = service();
+  const { service: s } = setup();
   await s.createPrompt({ name: 'p', description: null, tags: [] });
-  await expect(s.createVersion({ promptName: 'p', template: '', commitMessage: '', author: null })).rejects.toMatchObject({ field: 'template' });
-  const err = await s.createVersion({ promptName: 'p', template: 'x'.repeat(100_001), commitMessage: '', author: null }).catch((e) => e);
-  expect(err).toBeInstanceOf(InputError);
+  expect((await inputError(s.createVersion(version('p', '')))).field).toBe('template');
+  const err = await inputError(s.createVersion(version('p', 'x'.repeat(100_001))));
   expect(err.message).toBe('template: must be at most 100000 characters');
 });
 
+test('variables are inferred from the template when not declared', async () => {
+  const { service: s } = setup();
+  await s.createPrompt({ name: 'p', description: null, tags: [] });
+  const v = await s.createVersion(version('p', 'Hi {{name}}, {{#if vip}}welcome back{{/if}} {{#each items}}{{title}}{{/each}}'));
+  expect(v.variables).toEqual([
+    { name: 'name', type: 'STRING', required: true },
+    { name: 'vip', type: 'STRING', required: true },
+    { name: 'items', type: 'STRING', required: true },
+  ]);
+});
+
+test('aliases resolve through the cache until their move is known', async () => {
+  const { service: s, store } = setup();
+  await s.createPrompt({ name: 'p', description: null, tags: [] });
+  await s.createVersion(version('p', 'one'));
+  await s.createVersion(version('p', 'two'));
+  await s.setAlias('p', 'production', 1, 'ada');
+  const production = { kind: 'alias', alias: 'production' } as const;
+  expect((await s.getVersion('p', production)).number).toBe(1);
+  const reads = store.reads;
+  expect((await s.getVersion('p', production)).number).toBe(1);
+  expect(store.reads).toBe(reads); // served from the cache
+
+  // Another replica moves the alias: this one serves the cached version until the event arrives.
+  await store.setAlias('p', 'production', 2, 'bob');
+  expect((await s.getVersion('p', production)).number).toBe(1);
+  s.onAliasMoved('p', 'production');
+  expect((await s.getVersion('p', production)).number).toBe(2);
+  expect((await s.aliasHistory('p1', 'production')).map((m) => [m.fromVersion, m.toVersion])).toEqual([
+    [1, 2],
+    [null, 1],
+  ]);
+});
+
+test('aliases: names are checked, archived versions cannot be targeted, aliased versions cannot be archived', async () => {
+  const { service: s } = setup();
+  await s.createPrompt({ name: 'p', description: null, tags: [] });
+  await s.createVersion(version('p', 'one'));
+  await s.createVersion(version('p', 'two'));
+  expect((await inputError(s.setAlias('p', 'Prod!', 1, null))).field).toBe('alias');
+  expect((await inputError(s.setAlias('p', 'latest', 1, null))).field).toBe('alias');
+  await expect(s.setAlias('p', 'production', 7, null)).rejects.toEqual(new NotFoundError('PromptVersion', 'p@7'));
+  await s.setAlias('p', 'production', 2, null);
+  await expect(s.archiveVersion('p', 2)).rejects.toBeInstanceOf(ConflictError);
+  await s.archiveVersion('p', 1);
+  await expect(s.setAlias('p', 'staging', 1, null)).rejects.toBeInstanceOf(ConflictError);
+});
+
+test('archived prompts take no new versions and leave the default list', async () => {
+  const { service: s } = setup();
+  await s.createPrompt({ name: 'p', description: null, tags: ['x'] });
+  await s.archivePrompt('p');
+  await expect(s.createVersion(version('p', 'one'))).rejects.toBeInstanceOf(ConflictError);
+  expect((await s.listPrompts(10, null, { tag: null, nameContains: null, includeArchived: false })).items).toEqual([]);
+  expect((await s.listPrompts(10, null, { tag: 'x', nameContains: null, includeArchived: true })).items).toHaveLength(1);
+});
+
 test('page sizes are bounded', async () => {
-  await expect(service().listPrompts(0, null)).rejects.toMatchObject({ field: 'first' });
-  await expect(service().listPrompts(101, null)).rejects.toMatchObject({ field: 'first' });
+  const filter = { tag: null, nameContains: null, includeArchived: false };
+  expect((await inputError(setup().service.listPrompts(0, null, filter))).field).toBe('first');
+  expect((await inputError(setup().service.listPrompts(101, null, filter))).field).toBe('first');
 });

@@ -13,11 +13,27 @@ export const promptVersionCreatedV1 = eventEnvelope.extend({
   commitMessage: z.string(),
 });
 
+export const promptAliasMovedV1 = eventEnvelope.extend({
+  promptId: z.uuid(),
+  promptName: z.string().min(1),
+  alias: z.string().min(1),
+  /** The version number the alias pointed at before; null when the alias is new. */
+  fromVersion: z.number().int().positive().nullable(),
+  toVersion: z.number().int().positive(),
+  toVersionId: z.uuid(),
+  movedBy: z.string().nullable(),
+});
+
 export const topics = {
   'prompt.version.created.v1': {
     schema: promptVersionCreatedV1,
     key: 'promptId',
     description: 'A new immutable prompt version was registered.',
+  },
+  'prompt.alias.moved.v1': {
+    schema: promptAliasMovedV1,
+    key: 'promptId',
+    description: 'An alias (production, staging, ...) of a prompt now points at another version.',
   },
 } as const satisfies Record<string, TopicSpec>;
 

@@ -27,3 +27,35 @@ function parseDate(value: unknown): Date {
   }
   return date;
 }
+
+/** Any JSON value (objects, arrays, strings, numbers, booleans, null). */
+export const JSONScalar = new GraphQLScalarType<unknown, unknown>({
+  name: 'JSON',
+  description: 'Any JSON value.',
+  serialize: (value) => value,
+  parseValue: (value) => value,
+  parseLiteral(ast, variables) {
+    return valueFromLiteral(ast, variables);
+  },
+});
+
+function valueFromLiteral(ast: import('graphql').ValueNode, variables?: Record<string, unknown> | null): unknown {
+  switch (ast.kind) {
+    case Kind.STRING:
+    case Kind.BOOLEAN:
+      return ast.value;
+    case Kind.INT:
+    case Kind.FLOAT:
+      return Number(ast.value);
+    case Kind.NULL:
+      return null;
+    case Kind.LIST:
+      return ast.values.map((v) => valueFromLiteral(v, variables));
+    case Kind.OBJECT:
+      return Object.fromEntries(ast.fields.map((f) => [f.name.value, valueFromLiteral(f.value, variables)]));
+    case Kind.VARIABLE:
+      return variables?.[ast.name.value];
+    case Kind.ENUM:
+      return ast.value;
+  }
+}

@@ -1,4 +1,5 @@
 import { ApolloServer, type BaseContext } from '@apollo/server';
+import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { parse } from 'graphql';
@@ -27,6 +28,8 @@ export function createSubgraphServer<TContext extends BaseContext>(opts: Subgrap
     // The platform's lifecycle owns signals and stops the server in order.
     stopOnTerminationSignals: false,
     formatError: createErrorFormatter(opts.logger),
-    plugins: [metricsPlugin(opts.metrics)],
+    logger: opts.logger,
+    // Inline traces (ftv1) would hand resolver timings to any caller; tracing is OpenTelemetry's job.
+    plugins: [metricsPlugin(opts.metrics), ApolloServerPluginInlineTraceDisabled()],
   });
 }

@@ -25,6 +25,13 @@ export interface EventConsumerOptions<T extends TopicName> {
   handle: EventHandler<T>;
   /** Attempts per message before it is dead-lettered. */
   maxAttempts?: number;
+  /** A new group starts at the oldest message (default) or only sees messages sent after it joined. */
+  fromBeginning?: boolean;
+  /**
+   * Told when the consumer starts fetching after joining its group (true), and when it crashes,
+   * disconnects, stops or rebalances (false): what it maintains may have missed events meanwhile.
+   */
+  onActiveChange?: (active: boolean) => void;
 }
 
 const tracer = trace.getTracer('@llmops/platform/kafka');
@@ -44,9 +51,20 @@ export class EventConsumer<T extends TopicName> {
   }
 
   async start(): Promise<void> {
+    const notify = this.opts.onActiveChange;
+    if (notify) {
+      const { GROUP_JOIN, FETCH_START, CRASH, DISCONNECT, STOP, REBALANCING } = this.consumer.events;
+      let joined = false;
+      this.consumer.on(GROUP_JOIN, () => (joined = true));
+      this.consumer.on(FETCH_START, () => {
+        if (joined) notify(true);
+        joined = false;
+      });
+      for (const e of [CRASH, DISCONNECT, STOP, REBALANCING]) this.consumer.on(e, () => notify(false));
+    }
     await this.dlqProducer.connect();
     await this.consumer.connect();
-    await this.consumer.subscribe({ topics: this.opts.topics, fromBeginning: true });
+    await this.consumer.subscribe({ topics: this.opts.topics, fromBeginning: this.opts.fromBeginning ?? true });
     await this.consumer.run({ eachMessage: (payload) => this.onMessage(payload) });
   }
 

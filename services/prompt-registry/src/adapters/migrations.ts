@@ -26,4 +26,42 @@ export const migrations: Migration[] = [
         UNIQUE (prompt_id, number)
       );`,
   },
+  {
+    id: '0002-versions-aliases',
+    sql: `
+      ALTER TABLE prompts ADD COLUMN archived boolean NOT NULL DEFAULT false;
+      CREATE INDEX prompts_tags ON prompts USING gin (tags);
+      ALTER TABLE prompt_versions
+        ALTER COLUMN template DROP NOT NULL,
+        ADD COLUMN kind text NOT NULL DEFAULT 'TEXT' CHECK (kind IN ('TEXT', 'CHAT')),
+        ADD COLUMN messages jsonb,
+        ADD COLUMN variables jsonb NOT NULL DEFAULT '[]',
+        ADD COLUMN model_parameters jsonb NOT NULL DEFAULT '{}',
+        ADD COLUMN metadata jsonb NOT NULL DEFAULT '{}',
+        ADD COLUMN augmentation jsonb NOT NULL DEFAULT '[]',
+        ADD COLUMN parent_number integer,
+        ADD COLUMN archived boolean NOT NULL DEFAULT false;
+      -- Versions written before typed variables: each referenced variable was a required string.
+      UPDATE prompt_versions SET variables = (
+        SELECT coalesce(jsonb_agg(DISTINCT jsonb_build_object('name', m[1], 'type', 'STRING', 'required', true)), '[]')
+        FROM regexp_matches(template, '{{\\s*([A-Za-z_][A-Za-z0-9_]*)\\s*}}', 'g') AS m
+      );
+      CREATE TABLE prompt_aliases (
+        prompt_id uuid NOT NULL REFERENCES prompts (id),
+        alias text NOT NULL,
+        version_id uuid NOT NULL REFERENCES prompt_versions (id),
+        updated_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (prompt_id, alias)
+      );
+      CREATE TABLE prompt_alias_history (
+        seq bigserial PRIMARY KEY,
+        prompt_id uuid NOT NULL REFERENCES prompts (id),
+        alias text NOT NULL,
+        from_version integer,
+        to_version integer NOT NULL,
+        moved_by text,
+        moved_at timestamptz NOT NULL DEFAULT now()
+      );
+      CREATE INDEX prompt_alias_history_by_alias ON prompt_alias_history (prompt_id, alias, seq);`,
+  },
 ];

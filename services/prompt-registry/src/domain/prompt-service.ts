@@ -1,10 +1,17 @@
-import { NotFoundError } from '@llmops/platform';
-import type { NewPrompt, NewPromptVersion, Page, Prompt, PromptVersion, VersionSelector } from './model';
+import { ConflictError, InputError, NotFoundError } from '@llmops/platform';
+import type { AliasMove, NewPrompt, NewPromptVersion, Page, Prompt, PromptAlias, PromptFilter, PromptVersion, VersionSelector } from './model';
+import { describeSelector } from './model';
 import type { PromptStore } from './ports';
-import { validateNewPrompt, validateNewVersion, validatePageSize } from './validation';
+import { diffVersions, type VersionDiff } from './diff';
+import { renderVersion, type RenderedPrompt } from './render';
+import { VersionCache } from './version-cache';
+import { validateAlias, validateNewPrompt, validateNewVersion, validatePageSize } from './validation';
 
 export class PromptService {
-  constructor(private readonly store: PromptStore) {}
+  constructor(
+    private readonly store: PromptStore,
+    readonly cache: VersionCache = new VersionCache(),
+  ) {}
 
   async createPrompt(input: NewPrompt): Promise<Prompt> {
     return this.store.createPrompt(validateNewPrompt(input));
@@ -12,9 +19,19 @@ export class PromptService {
 
   async createVersion(input: NewPromptVersion): Promise<PromptVersion> {
     const valid = validateNewVersion(input);
-    const version = await this.store.createVersion(valid);
-    if (!version) throw new NotFoundError('Prompt', valid.promptName);
-    return version;
+    const result = await this.store.createVersion(valid);
+    if (!result.ok) {
+      switch (result.reason) {
+        case 'PROMPT_NOT_FOUND':
+          throw new NotFoundError('Prompt', valid.promptName);
+        case 'PROMPT_ARCHIVED':
+          throw new ConflictError(`prompt "${valid.promptName}" is archived`, { field: 'promptName' });
+        case 'PARENT_NOT_FOUND':
+          throw new NotFoundError('PromptVersion', `${valid.promptName}@${valid.parentNumber}`);
+      }
+    }
+    this.cache.invalidate(valid.promptName, { kind: 'latest' });
+    return result.version;
   }
 
   async getPrompt(name: string): Promise<Prompt> {
@@ -27,22 +44,97 @@ export class PromptService {
     return this.store.findPromptById(id);
   }
 
-  async listPrompts(first: number, after: string | null): Promise<Page<Prompt>> {
-    return this.store.listPrompts(validatePageSize(first), after);
+  async listPrompts(first: number, after: string | null, filter: PromptFilter): Promise<Page<Prompt>> {
+    return this.store.listPrompts(validatePageSize(first), after, filter);
   }
 
   listVersions(promptId: string): Promise<PromptVersion[]> {
     return this.store.listVersions(promptId);
   }
 
+  /** The version a selector points at now; served from the cache when possible. */
   async getVersion(promptName: string, selector: VersionSelector): Promise<PromptVersion> {
+    if (selector.kind === 'alias') validateAlias(selector.alias);
+    const cached = this.cache.get(promptName, selector);
+    if (cached) return cached;
+    const token = this.cache.token();
     const version = await this.store.findVersion(promptName, selector);
-    if (version) return version;
+    if (version) {
+      this.cache.set(promptName, selector, version, token);
+      return version;
+    }
     if (!(await this.store.findPromptByName(promptName))) throw new NotFoundError('Prompt', promptName);
-    throw new NotFoundError('PromptVersion', selector.kind === 'latest' ? `${promptName}@latest` : `${promptName}@${selector.number}`);
+    if (selector.kind === 'alias') throw new NotFoundError('PromptAlias', describeSelector(promptName, selector));
+    throw new NotFoundError('PromptVersion', describeSelector(promptName, selector));
   }
 
   findVersionById(id: string): Promise<PromptVersion | null> {
     return this.store.findVersionById(id);
+  }
+
+  async render(promptName: string, selector: VersionSelector, values: Record<string, unknown>): Promise<RenderedPrompt> {
+    return renderVersion(await this.getVersion(promptName, selector), values);
+  }
+
+  async diff(promptName: string, fromNumber: number, toNumber: number): Promise<VersionDiff> {
+    const [from, to] = await Promise.all([
+      this.getVersion(promptName, { kind: 'number', number: fromNumber }),
+      this.getVersion(promptName, { kind: 'number', number: toNumber }),
+    ]);
+    return diffVersions(from, to);
+  }
+
+  async setAlias(promptName: string, alias: string, versionNumber: number, movedBy: string | null): Promise<PromptAlias> {
+    validateAlias(alias);
+    if (!Number.isInteger(versionNumber) || versionNumber < 1) throw new InputError('version: must be a positive integer', 'version');
+    const result = await this.store.setAlias(promptName, alias, versionNumber, movedBy);
+    if (!result.ok) {
+      switch (result.reason) {
+        case 'PROMPT_NOT_FOUND':
+          throw new NotFoundError('Prompt', promptName);
+        case 'VERSION_NOT_FOUND':
+          throw new NotFoundError('PromptVersion', `${promptName}@${versionNumber}`);
+        case 'VERSION_ARCHIVED':
+          throw new ConflictError(`version ${promptName}@${versionNumber} is archived; an alias cannot point at it`, { field: 'version' });
+      }
+    }
+    this.onAliasMoved(promptName, alias);
+    return result.alias;
+  }
+
+  listAliases(promptId: string): Promise<PromptAlias[]> {
+    return this.store.listAliases(promptId);
+  }
+
+  aliasHistory(promptId: string, alias: string | null): Promise<AliasMove[]> {
+    return this.store.aliasHistory(promptId, alias);
+  }
+
+  async archivePrompt(name: string): Promise<Prompt> {
+    const prompt = await this.store.archivePrompt(name);
+    if (!prompt) throw new NotFoundError('Prompt', name);
+    return prompt;
+  }
+
+  async archiveVersion(promptName: string, versionNumber: number): Promise<PromptVersion> {
+    const result = await this.store.archiveVersion(promptName, versionNumber);
+    if (result.ok) return result.version;
+    if (result.reason === 'HAS_ALIASES') {
+      throw new ConflictError(`version ${promptName}@${versionNumber} is referenced by alias(es) ${result.aliases.join(', ')}; move them first`, {
+        field: 'version',
+        aliases: result.aliases,
+      });
+    }
+    throw new NotFoundError('PromptVersion', `${promptName}@${versionNumber}`);
+  }
+
+  /** An alias moved (here or on another replica): forget what it resolved to. */
+  onAliasMoved(promptName: string, alias: string): void {
+    this.cache.invalidate(promptName, { kind: 'alias', alias });
+  }
+
+  /** A version was created (here or on another replica): "latest" changed. */
+  onVersionCreated(promptName: string): void {
+    this.cache.invalidate(promptName, { kind: 'latest' });
   }
 }

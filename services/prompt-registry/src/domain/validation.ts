@@ -1,7 +1,9 @@
 // Input rules for prompts and versions; a violation is an InputError naming the field.
 import { z } from 'zod';
 import { InputError } from '@llmops/platform';
-import type { NewPrompt, NewPromptVersion } from './model';
+import type { AugmentationStep, NewPrompt, NewPromptVersion, PromptBody, ValidVersion } from './model';
+import { referencedVariables } from './template';
+import { resolveSpecs } from './variables';
 
 export const limits = {
   nameLength: 200,
@@ -9,49 +11,160 @@ export const limits = {
   tags: 32,
   tagLength: 64,
   templateLength: 100_000,
+  messages: 100,
+  variables: 100,
   commitMessageLength: 2_000,
+  metadataBytes: 16_384,
+  augmentationSteps: 8,
+  retrieveK: 100,
+  renderValuesBytes: 1_048_576,
+  aliasLength: 64,
   pageSize: 100,
 } as const;
 
-const name = z
+const max = (n: number) => `must be at most ${n} characters`;
+
+export const promptName = z
   .string()
-  .max(limits.nameLength, `must be at most ${limits.nameLength} characters`)
+  .min(1, 'must not be empty')
+  .max(limits.nameLength, max(limits.nameLength))
   .regex(/^[A-Za-z0-9][A-Za-z0-9._/-]*$/, 'must start with a letter or digit and contain only letters, digits, ".", "_", "/" and "-"');
 
+export const aliasName = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(limits.aliasLength, max(limits.aliasLength))
+  .regex(/^[a-z][a-z0-9_-]*$/, 'must start with a lowercase letter and contain only lowercase letters, digits, "_" and "-"')
+  .refine((a) => a !== 'latest', '"latest" is reserved for the newest version');
+
 const newPrompt = z.object({
-  name,
-  description: z.string().max(limits.descriptionLength, `must be at most ${limits.descriptionLength} characters`).nullable(),
+  name: promptName,
+  description: z.string().max(limits.descriptionLength, max(limits.descriptionLength)).nullable(),
   tags: z
-    .array(z.string().min(1, 'must not be empty').max(limits.tagLength, `must be at most ${limits.tagLength} characters`))
+    .array(z.string().min(1, 'must not be empty').max(limits.tagLength, max(limits.tagLength)))
     .max(limits.tags, `at most ${limits.tags} tags`)
     .transform((tags) => [...new Set(tags)]),
 });
 
+const template = z.string().min(1, 'must not be empty').max(limits.templateLength, max(limits.templateLength));
+
+const body = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('TEXT'), template }),
+  z.object({
+    kind: z.literal('CHAT'),
+    messages: z
+      .array(z.object({ role: z.enum(['SYSTEM', 'USER', 'ASSISTANT']), content: template }))
+      .min(1, 'at least one message')
+      .max(limits.messages, `at most ${limits.messages} messages`),
+  }),
+]);
+
+const jsonSize = (v: unknown) => Buffer.byteLength(JSON.stringify(v ?? null), 'utf8');
+
 const newVersion = z.object({
-  promptName: name,
-  template: z
-    .string()
-    .min(1, 'must not be empty')
-    .max(limits.templateLength, `must be at most ${limits.templateLength} characters`),
-  commitMessage: z.string().max(limits.commitMessageLength, `must be at most ${limits.commitMessageLength} characters`),
-  author: z.string().max(200).nullable(),
+  promptName,
+  body,
+  variables: z
+    .array(
+      z.object({
+        name: z.string(),
+        type: z.enum(['STRING', 'NUMBER', 'BOOLEAN', 'ENUM', 'JSON']),
+        required: z.boolean(),
+        default: z.unknown().optional(),
+        description: z.string().max(1_000, max(1_000)).optional(),
+        enumValues: z.array(z.string().min(1).max(200)).max(100).optional(),
+      }),
+    )
+    .max(limits.variables, `at most ${limits.variables} variables`)
+    .nullable(),
+  modelParameters: z.object({
+    model: z.string().min(1).max(200).optional(),
+    temperature: z.number().min(0).max(2).optional(),
+    maxTokens: z.number().int().min(1).max(1_000_000).optional(),
+    topP: z.number().gt(0).max(1).optional(),
+    stop: z.array(z.string().min(1).max(100)).max(16).optional(),
+    seed: z.number().int().optional(),
+  }),
+  metadata: z.record(z.string(), z.unknown()).refine((m) => jsonSize(m) <= limits.metadataBytes, `must be at most ${limits.metadataBytes} bytes of JSON`),
+  augmentation: z
+    .array(
+      z.object({
+        kind: z.literal('RETRIEVE'),
+        collection: z.string().min(1).max(200),
+        queryTemplate: template,
+        k: z.number().int().min(1).max(limits.retrieveK),
+        outputVariable: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a valid variable name'),
+      }),
+    )
+    .max(limits.augmentationSteps, `at most ${limits.augmentationSteps} steps`),
+  commitMessage: z.string().max(limits.commitMessageLength, max(limits.commitMessageLength)),
+  author: z.string().max(200, max(200)).nullable(),
+  parentNumber: z.number().int().positive().nullable(),
 });
 
-function check<T>(schema: z.ZodType<T>, input: unknown): T {
+/** Parses `input`; the first problem becomes an InputError whose field is the input's own field path. */
+export function check<T>(schema: z.ZodType<T>, input: unknown, prefix = ''): T {
   const result = schema.safeParse(input);
   if (result.success) return result.data;
+  // The body is one GraphQL input level up: body.template -> template, body.messages.0 -> messages.0.
+  const fieldOf = (path: PropertyKey[]) =>
+    [prefix, ...path.map(String)]
+      .filter(Boolean)
+      .join('.')
+      .replace(/^body\./, '');
   const issue = result.error.issues[0]!;
-  const field = issue.path.join('.');
+  const field = fieldOf(issue.path);
   throw new InputError(`${field}: ${issue.message}`, field, {
-    problems: result.error.issues.map((i) => ({ field: i.path.join('.'), message: i.message })),
+    problems: result.error.issues.map((i) => ({ field: fieldOf(i.path), message: i.message })),
   });
 }
 
 export const validateNewPrompt = (input: NewPrompt): NewPrompt => check(newPrompt, input);
-export const validateNewVersion = (input: NewPromptVersion): NewPromptVersion => check(newVersion, input);
-export const validatePageSize = (first: number): number => {
+
+/** Templates of a body, each with the input field it came from. */
+export function templatesOf(b: PromptBody): Array<{ field: string; template: string }> {
+  return b.kind === 'TEXT'
+    ? [{ field: 'template', template: b.template }]
+    : b.messages.map((m, i) => ({ field: `messages.${i}.content`, template: m.content }));
+}
+
+/** Validates a new version: shapes and sizes, template syntax, variables against templates, augmentation. */
+export function validateNewVersion(input: NewPromptVersion): ValidVersion {
+  const v = check(newVersion, input) as NewPromptVersion;
+  const augmentation: AugmentationStep[] = v.augmentation;
+  const provided = augmentation.map((a) => a.outputVariable);
+  const duplicateOutput = provided.find((name, i) => provided.indexOf(name) !== i);
+  if (duplicateOutput) {
+    throw new InputError(`augmentation: two steps write the variable "${duplicateOutput}"`, 'augmentation', { variable: duplicateOutput });
+  }
+  const referenced: string[] = [];
+  for (const { field, template: t } of templatesOf(v.body)) {
+    for (const name of referencedVariables(t, field)) if (!referenced.includes(name)) referenced.push(name);
+  }
+  const variables = resolveSpecs(v.variables, referenced, provided);
+  augmentation.forEach((step, i) => {
+    const field = `augmentation.${i}.queryTemplate`;
+    const used = referencedVariables(step.queryTemplate, field);
+    const unknown = used.filter((name) => !variables.some((s) => s.name === name));
+    if (unknown.length) {
+      throw new InputError(`${field}: the query uses ${unknown.join(', ')}, which are not variables of this version`, field, { undeclared: unknown });
+    }
+  });
+  return { ...v, variables };
+}
+
+export const validateAlias = (alias: string): string => check(aliasName, alias, 'alias');
+
+export function validatePageSize(first: number): number {
   if (!Number.isInteger(first) || first < 1 || first > limits.pageSize) {
     throw new InputError(`first: must be between 1 and ${limits.pageSize}`, 'first');
   }
   return first;
-};
+}
+
+export function validateRenderValues(values: Record<string, unknown>): Record<string, unknown> {
+  if (jsonSize(values) > limits.renderValuesBytes) {
+    throw new InputError(`variables: must be at most ${limits.renderValuesBytes} bytes of JSON`, 'variables', { limitBytes: limits.renderValuesBytes });
+  }
+  return values;
+}

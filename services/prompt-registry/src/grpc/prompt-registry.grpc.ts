@@ -3,22 +3,46 @@ import { promptRegistryV1 as pb } from '@llmops/contracts';
 import type { PromptVersion, VersionSelector } from '../domain/model';
 import type { PromptService } from '../domain/prompt-service';
 
+const service = 'llmops.prompt_registry.v1.PromptRegistryService';
+
 export function promptRegistryGrpc(server: GrpcServer, prompts: PromptService): pb.PromptRegistryServiceServer {
-  const service = 'llmops.prompt_registry.v1.PromptRegistryService';
   return {
     getVersion: server.unary(service, 'GetVersion', async (request: pb.GetVersionRequest) => {
-      const ref = request.ref;
-      if (!ref?.promptName) throw new InputError('ref.prompt_name is required', 'ref.prompt_name');
-      const version = await prompts.getVersion(ref.promptName, toSelector(ref.selector));
-      return { version: toMessage(version) };
+      const { promptName, selector } = parseRef(request.ref);
+      return { version: toMessage(await prompts.getVersion(promptName, selector)) };
+    }),
+    renderPrompt: server.unary(service, 'RenderPrompt', async (request: pb.RenderPromptRequest) => {
+      const { promptName, selector } = parseRef(request.ref);
+      const rendered = await prompts.render(promptName, selector, parseVariables(request.variablesJson));
+      return {
+        version: toMessage(rendered.version),
+        text: rendered.text ?? '',
+        messages: rendered.messages ?? [],
+        variablesJson: JSON.stringify(rendered.values),
+      };
     }),
   };
 }
 
-function toSelector(selector: pb.PromptVersionRef['selector']): VersionSelector {
-  if (selector?.$case === 'version') return { kind: 'number', number: selector.value };
-  if (selector?.$case === 'latest' && selector.value) return { kind: 'latest' };
-  throw new InputError('ref.selector: set version or latest', 'ref.selector');
+function parseRef(ref: pb.PromptVersionRef | undefined): { promptName: string; selector: VersionSelector } {
+  if (!ref?.promptName) throw new InputError('ref.prompt_name is required', 'ref.prompt_name');
+  const s = ref.selector;
+  if (s?.$case === 'version') return { promptName: ref.promptName, selector: { kind: 'number', number: s.value } };
+  if (s?.$case === 'alias') return { promptName: ref.promptName, selector: { kind: 'alias', alias: s.value } };
+  if (s?.$case === 'latest' && s.value) return { promptName: ref.promptName, selector: { kind: 'latest' } };
+  throw new InputError('ref.selector: set version, alias or latest', 'ref.selector');
+}
+
+function parseVariables(json: string): Record<string, unknown> {
+  if (!json) return {};
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch {
+    throw new InputError('variables_json: not valid JSON', 'variables_json');
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new InputError('variables_json: must be a JSON object', 'variables_json');
+  return value as Record<string, unknown>;
 }
 
 const toMessage = (v: PromptVersion): pb.PromptVersion => ({
@@ -26,7 +50,22 @@ const toMessage = (v: PromptVersion): pb.PromptVersion => ({
   promptId: v.promptId,
   promptName: v.promptName,
   number: v.number,
-  template: v.template,
+  kind: v.body.kind,
+  template: v.body.kind === 'TEXT' ? v.body.template : '',
+  messages: v.body.kind === 'CHAT' ? v.body.messages : [],
+  variables: v.variables.map((s) => ({
+    name: s.name,
+    type: s.type,
+    required: s.required,
+    defaultJson: s.default === undefined ? '' : JSON.stringify(s.default),
+    description: s.description ?? '',
+    enumValues: s.enumValues ?? [],
+  })),
+  modelParameters: { ...v.modelParameters, stop: v.modelParameters.stop ?? [] },
+  metadataJson: JSON.stringify(v.metadata),
+  augmentation: v.augmentation.map((a) => ({ ...a })),
+  parentNumber: v.parentNumber ?? undefined,
+  author: v.author ?? '',
   commitMessage: v.commitMessage,
   createdAt: v.createdAt.toISOString(),
 });

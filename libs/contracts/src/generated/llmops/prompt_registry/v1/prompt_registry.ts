@@ -23,7 +23,7 @@ export const protobufPackage = "llmops.prompt_registry.v1";
 
 export const protobufFileName = "llmops/prompt_registry/v1/prompt_registry.proto";
 
-/** Read access to registered prompt versions for the platform's other services. */
+/** Read access to registered prompt versions, and rendering, for the platform's other services. */
 
 /** Selects one immutable version of a named prompt. */
 export interface PromptVersionRef {
@@ -35,11 +35,45 @@ export interface PromptVersionRef {
     | //
     /** The newest version. */
     { $case: "latest"; value: boolean }
+    | //
+    /** The version an alias (production, staging, ...) points at now. */
+    { $case: "alias"; value: string }
     | undefined;
 }
 
-export interface GetVersionRequest {
-  ref: PromptVersionRef | undefined;
+export interface ChatMessage {
+  /** SYSTEM, USER or ASSISTANT. */
+  role: string;
+  content: string;
+}
+
+export interface Variable {
+  name: string;
+  /** STRING, NUMBER, BOOLEAN, ENUM or JSON. */
+  type: string;
+  required: boolean;
+  /** JSON of the default value; empty when there is none. */
+  defaultJson: string;
+  description: string;
+  enumValues: string[];
+}
+
+export interface ModelParameters {
+  model?: string | undefined;
+  temperature?: number | undefined;
+  maxTokens?: number | undefined;
+  topP?: number | undefined;
+  stop: string[];
+  seed?: number | undefined;
+}
+
+export interface AugmentationStep {
+  /** RETRIEVE. */
+  kind: string;
+  collection: string;
+  queryTemplate: string;
+  k: number;
+  outputVariable: string;
 }
 
 export interface PromptVersion {
@@ -47,14 +81,53 @@ export interface PromptVersion {
   promptId: string;
   promptName: string;
   number: number;
+  /** The template, for TEXT versions. */
   template: string;
   commitMessage: string;
   /** RFC 3339 timestamp. */
   createdAt: string;
+  /** TEXT or CHAT. */
+  kind: string;
+  /** The messages, for CHAT versions. */
+  messages: ChatMessage[];
+  variables: Variable[];
+  modelParameters:
+    | ModelParameters
+    | undefined;
+  /** JSON object. */
+  metadataJson: string;
+  augmentation: AugmentationStep[];
+  parentNumber?: number | undefined;
+  author: string;
+}
+
+export interface GetVersionRequest {
+  ref: PromptVersionRef | undefined;
 }
 
 export interface GetVersionResponse {
   version: PromptVersion | undefined;
+}
+
+export interface RenderPromptRequest {
+  ref:
+    | PromptVersionRef
+    | undefined;
+  /** JSON object of variable values. */
+  variablesJson: string;
+}
+
+export interface RenderPromptResponse {
+  /** The exact version rendered. */
+  version:
+    | PromptVersion
+    | undefined;
+  /** The rendered text, for TEXT versions. */
+  text: string;
+  /** The rendered messages, for CHAT versions. */
+  messages: ChatMessage[];
+  /** JSON object of the values used, defaults included. */
+  variablesJson: string;
 }
 
 function createBasePromptVersionRef(): PromptVersionRef {
@@ -72,6 +145,9 @@ export const PromptVersionRef: MessageFns<PromptVersionRef> = {
         break;
       case "latest":
         writer.uint32(24).bool(message.selector.value);
+        break;
+      case "alias":
+        writer.uint32(34).string(message.selector.value);
         break;
     }
     return writer;
@@ -114,6 +190,14 @@ export const PromptVersionRef: MessageFns<PromptVersionRef> = {
             message.selector = { $case: "latest", value: reader.bool() };
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.selector = { $case: "alias", value: reader.string() };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -137,6 +221,8 @@ export const PromptVersionRef: MessageFns<PromptVersionRef> = {
         ? { $case: "version", value: globalThis.Number(object.version) }
         : isSet(object.latest)
         ? { $case: "latest", value: globalThis.Boolean(object.latest) }
+        : isSet(object.alias)
+        ? { $case: "alias", value: globalThis.String(object.alias) }
         : undefined,
     };
   },
@@ -150,6 +236,8 @@ export const PromptVersionRef: MessageFns<PromptVersionRef> = {
       obj.version = Math.round(message.selector.value);
     } else if (message.selector?.$case === "latest") {
       obj.latest = message.selector.value;
+    } else if (message.selector?.$case === "alias") {
+      obj.alias = message.selector.value;
     }
     return obj;
   },
@@ -173,24 +261,33 @@ export const PromptVersionRef: MessageFns<PromptVersionRef> = {
         }
         break;
       }
+      case "alias": {
+        if (object.selector?.value !== undefined && object.selector?.value !== null) {
+          message.selector = { $case: "alias", value: object.selector.value };
+        }
+        break;
+      }
     }
     return message;
   },
 };
 
-function createBaseGetVersionRequest(): GetVersionRequest {
-  return { ref: undefined };
+function createBaseChatMessage(): ChatMessage {
+  return { role: "", content: "" };
 }
 
-export const GetVersionRequest: MessageFns<GetVersionRequest> = {
-  encode(message: GetVersionRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.ref !== undefined) {
-      PromptVersionRef.encode(message.ref, writer.uint32(10).fork()).join();
+export const ChatMessage: MessageFns<ChatMessage> = {
+  encode(message: ChatMessage, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.role !== "") {
+      writer.uint32(10).string(message.role);
+    }
+    if (message.content !== "") {
+      writer.uint32(18).string(message.content);
     }
     return writer;
   },
 
-  decode(input: BinaryReader | Uint8Array, length?: number): GetVersionRequest {
+  decode(input: BinaryReader | Uint8Array, length?: number): ChatMessage {
     const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
     const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
     if (previousRecursionDepth >= 100) {
@@ -199,7 +296,7 @@ export const GetVersionRequest: MessageFns<GetVersionRequest> = {
     (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
     try {
       const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseGetVersionRequest();
+      const message = createBaseChatMessage();
       while (reader.pos < end) {
         const tag = reader.uint32();
         switch (tag >>> 3) {
@@ -208,7 +305,15 @@ export const GetVersionRequest: MessageFns<GetVersionRequest> = {
               break;
             }
 
-            message.ref = PromptVersionRef.decode(reader, reader.uint32());
+            message.role = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.content = reader.string();
             continue;
           }
         }
@@ -223,32 +328,508 @@ export const GetVersionRequest: MessageFns<GetVersionRequest> = {
     }
   },
 
-  fromJSON(object: any): GetVersionRequest {
-    return { ref: isSet(object.ref) ? PromptVersionRef.fromJSON(object.ref) : undefined };
+  fromJSON(object: any): ChatMessage {
+    return {
+      role: isSet(object.role) ? globalThis.String(object.role) : "",
+      content: isSet(object.content) ? globalThis.String(object.content) : "",
+    };
   },
 
-  toJSON(message: GetVersionRequest): unknown {
+  toJSON(message: ChatMessage): unknown {
     const obj: any = {};
-    if (message.ref !== undefined) {
-      obj.ref = PromptVersionRef.toJSON(message.ref);
+    if (message.role !== "") {
+      obj.role = message.role;
+    }
+    if (message.content !== "") {
+      obj.content = message.content;
     }
     return obj;
   },
 
-  create<I extends Exact<DeepPartial<GetVersionRequest>, I>>(base?: I): GetVersionRequest {
-    return GetVersionRequest.fromPartial(base ?? ({} as any));
+  create<I extends Exact<DeepPartial<ChatMessage>, I>>(base?: I): ChatMessage {
+    return ChatMessage.fromPartial(base ?? ({} as any));
   },
-  fromPartial<I extends Exact<DeepPartial<GetVersionRequest>, I>>(object: I): GetVersionRequest {
-    const message = createBaseGetVersionRequest();
-    message.ref = (object.ref !== undefined && object.ref !== null)
-      ? PromptVersionRef.fromPartial(object.ref)
-      : undefined;
+  fromPartial<I extends Exact<DeepPartial<ChatMessage>, I>>(object: I): ChatMessage {
+    const message = createBaseChatMessage();
+    message.role = object.role ?? "";
+    message.content = object.content ?? "";
+    return message;
+  },
+};
+
+function createBaseVariable(): Variable {
+  return { name: "", type: "", required: false, defaultJson: "", description: "", enumValues: [] };
+}
+
+export const Variable: MessageFns<Variable> = {
+  encode(message: Variable, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.type !== "") {
+      writer.uint32(18).string(message.type);
+    }
+    if (message.required !== false) {
+      writer.uint32(24).bool(message.required);
+    }
+    if (message.defaultJson !== "") {
+      writer.uint32(34).string(message.defaultJson);
+    }
+    if (message.description !== "") {
+      writer.uint32(42).string(message.description);
+    }
+    for (const v of message.enumValues) {
+      writer.uint32(50).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Variable {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseVariable();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.type = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.required = reader.bool();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.defaultJson = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.description = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.enumValues.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Variable {
+    return {
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      type: isSet(object.type) ? globalThis.String(object.type) : "",
+      required: isSet(object.required) ? globalThis.Boolean(object.required) : false,
+      defaultJson: isSet(object.defaultJson)
+        ? globalThis.String(object.defaultJson)
+        : isSet(object.default_json)
+        ? globalThis.String(object.default_json)
+        : "",
+      description: isSet(object.description) ? globalThis.String(object.description) : "",
+      enumValues: globalThis.Array.isArray(object?.enumValues)
+        ? object.enumValues.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.enum_values)
+        ? object.enum_values.map((e: any) => globalThis.String(e))
+        : [],
+    };
+  },
+
+  toJSON(message: Variable): unknown {
+    const obj: any = {};
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.type !== "") {
+      obj.type = message.type;
+    }
+    if (message.required !== false) {
+      obj.required = message.required;
+    }
+    if (message.defaultJson !== "") {
+      obj.defaultJson = message.defaultJson;
+    }
+    if (message.description !== "") {
+      obj.description = message.description;
+    }
+    if (message.enumValues?.length) {
+      obj.enumValues = message.enumValues;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<Variable>, I>>(base?: I): Variable {
+    return Variable.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<Variable>, I>>(object: I): Variable {
+    const message = createBaseVariable();
+    message.name = object.name ?? "";
+    message.type = object.type ?? "";
+    message.required = object.required ?? false;
+    message.defaultJson = object.defaultJson ?? "";
+    message.description = object.description ?? "";
+    message.enumValues = object.enumValues?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseModelParameters(): ModelParameters {
+  return { model: undefined, temperature: undefined, maxTokens: undefined, topP: undefined, stop: [], seed: undefined };
+}
+
+export const ModelParameters: MessageFns<ModelParameters> = {
+  encode(message: ModelParameters, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.model !== undefined) {
+      writer.uint32(10).string(message.model);
+    }
+    if (message.temperature !== undefined) {
+      writer.uint32(17).double(message.temperature);
+    }
+    if (message.maxTokens !== undefined) {
+      writer.uint32(24).int32(message.maxTokens);
+    }
+    if (message.topP !== undefined) {
+      writer.uint32(33).double(message.topP);
+    }
+    for (const v of message.stop) {
+      writer.uint32(42).string(v!);
+    }
+    if (message.seed !== undefined) {
+      writer.uint32(48).int64(message.seed);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ModelParameters {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseModelParameters();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.model = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 17) {
+              break;
+            }
+
+            message.temperature = reader.double();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.maxTokens = reader.int32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 33) {
+              break;
+            }
+
+            message.topP = reader.double();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.stop.push(reader.string());
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.seed = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ModelParameters {
+    return {
+      model: isSet(object.model) ? globalThis.String(object.model) : undefined,
+      temperature: isSet(object.temperature) ? globalThis.Number(object.temperature) : undefined,
+      maxTokens: isSet(object.maxTokens)
+        ? globalThis.Number(object.maxTokens)
+        : isSet(object.max_tokens)
+        ? globalThis.Number(object.max_tokens)
+        : undefined,
+      topP: isSet(object.topP)
+        ? globalThis.Number(object.topP)
+        : isSet(object.top_p)
+        ? globalThis.Number(object.top_p)
+        : undefined,
+      stop: globalThis.Array.isArray(object?.stop) ? object.stop.map((e: any) => globalThis.String(e)) : [],
+      seed: isSet(object.seed) ? globalThis.Number(object.seed) : undefined,
+    };
+  },
+
+  toJSON(message: ModelParameters): unknown {
+    const obj: any = {};
+    if (message.model !== undefined) {
+      obj.model = message.model;
+    }
+    if (message.temperature !== undefined) {
+      obj.temperature = floatToJson(message.temperature);
+    }
+    if (message.maxTokens !== undefined) {
+      obj.maxTokens = Math.round(message.maxTokens);
+    }
+    if (message.topP !== undefined) {
+      obj.topP = floatToJson(message.topP);
+    }
+    if (message.stop?.length) {
+      obj.stop = message.stop;
+    }
+    if (message.seed !== undefined) {
+      obj.seed = Math.round(message.seed);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ModelParameters>, I>>(base?: I): ModelParameters {
+    return ModelParameters.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ModelParameters>, I>>(object: I): ModelParameters {
+    const message = createBaseModelParameters();
+    message.model = object.model ?? undefined;
+    message.temperature = object.temperature ?? undefined;
+    message.maxTokens = object.maxTokens ?? undefined;
+    message.topP = object.topP ?? undefined;
+    message.stop = object.stop?.map((e) => e) || [];
+    message.seed = object.seed ?? undefined;
+    return message;
+  },
+};
+
+function createBaseAugmentationStep(): AugmentationStep {
+  return { kind: "", collection: "", queryTemplate: "", k: 0, outputVariable: "" };
+}
+
+export const AugmentationStep: MessageFns<AugmentationStep> = {
+  encode(message: AugmentationStep, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.kind !== "") {
+      writer.uint32(10).string(message.kind);
+    }
+    if (message.collection !== "") {
+      writer.uint32(18).string(message.collection);
+    }
+    if (message.queryTemplate !== "") {
+      writer.uint32(26).string(message.queryTemplate);
+    }
+    if (message.k !== 0) {
+      writer.uint32(32).int32(message.k);
+    }
+    if (message.outputVariable !== "") {
+      writer.uint32(42).string(message.outputVariable);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AugmentationStep {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAugmentationStep();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.kind = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.collection = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.queryTemplate = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.k = reader.int32();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.outputVariable = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AugmentationStep {
+    return {
+      kind: isSet(object.kind) ? globalThis.String(object.kind) : "",
+      collection: isSet(object.collection) ? globalThis.String(object.collection) : "",
+      queryTemplate: isSet(object.queryTemplate)
+        ? globalThis.String(object.queryTemplate)
+        : isSet(object.query_template)
+        ? globalThis.String(object.query_template)
+        : "",
+      k: isSet(object.k) ? globalThis.Number(object.k) : 0,
+      outputVariable: isSet(object.outputVariable)
+        ? globalThis.String(object.outputVariable)
+        : isSet(object.output_variable)
+        ? globalThis.String(object.output_variable)
+        : "",
+    };
+  },
+
+  toJSON(message: AugmentationStep): unknown {
+    const obj: any = {};
+    if (message.kind !== "") {
+      obj.kind = message.kind;
+    }
+    if (message.collection !== "") {
+      obj.collection = message.collection;
+    }
+    if (message.queryTemplate !== "") {
+      obj.queryTemplate = message.queryTemplate;
+    }
+    if (message.k !== 0) {
+      obj.k = Math.round(message.k);
+    }
+    if (message.outputVariable !== "") {
+      obj.outputVariable = message.outputVariable;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<AugmentationStep>, I>>(base?: I): AugmentationStep {
+    return AugmentationStep.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<AugmentationStep>, I>>(object: I): AugmentationStep {
+    const message = createBaseAugmentationStep();
+    message.kind = object.kind ?? "";
+    message.collection = object.collection ?? "";
+    message.queryTemplate = object.queryTemplate ?? "";
+    message.k = object.k ?? 0;
+    message.outputVariable = object.outputVariable ?? "";
     return message;
   },
 };
 
 function createBasePromptVersion(): PromptVersion {
-  return { id: "", promptId: "", promptName: "", number: 0, template: "", commitMessage: "", createdAt: "" };
+  return {
+    id: "",
+    promptId: "",
+    promptName: "",
+    number: 0,
+    template: "",
+    commitMessage: "",
+    createdAt: "",
+    kind: "",
+    messages: [],
+    variables: [],
+    modelParameters: undefined,
+    metadataJson: "",
+    augmentation: [],
+    parentNumber: undefined,
+    author: "",
+  };
 }
 
 export const PromptVersion: MessageFns<PromptVersion> = {
@@ -273,6 +854,30 @@ export const PromptVersion: MessageFns<PromptVersion> = {
     }
     if (message.createdAt !== "") {
       writer.uint32(58).string(message.createdAt);
+    }
+    if (message.kind !== "") {
+      writer.uint32(66).string(message.kind);
+    }
+    for (const v of message.messages) {
+      ChatMessage.encode(v!, writer.uint32(74).fork()).join();
+    }
+    for (const v of message.variables) {
+      Variable.encode(v!, writer.uint32(82).fork()).join();
+    }
+    if (message.modelParameters !== undefined) {
+      ModelParameters.encode(message.modelParameters, writer.uint32(90).fork()).join();
+    }
+    if (message.metadataJson !== "") {
+      writer.uint32(98).string(message.metadataJson);
+    }
+    for (const v of message.augmentation) {
+      AugmentationStep.encode(v!, writer.uint32(106).fork()).join();
+    }
+    if (message.parentNumber !== undefined) {
+      writer.uint32(112).int32(message.parentNumber);
+    }
+    if (message.author !== "") {
+      writer.uint32(122).string(message.author);
     }
     return writer;
   },
@@ -346,6 +951,70 @@ export const PromptVersion: MessageFns<PromptVersion> = {
             message.createdAt = reader.string();
             continue;
           }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.kind = reader.string();
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.messages.push(ChatMessage.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.variables.push(Variable.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.modelParameters = ModelParameters.decode(reader, reader.uint32());
+            continue;
+          }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.metadataJson = reader.string();
+            continue;
+          }
+          case 13: {
+            if (tag !== 106) {
+              break;
+            }
+
+            message.augmentation.push(AugmentationStep.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 14: {
+            if (tag !== 112) {
+              break;
+            }
+
+            message.parentNumber = reader.int32();
+            continue;
+          }
+          case 15: {
+            if (tag !== 122) {
+              break;
+            }
+
+            message.author = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -383,6 +1052,32 @@ export const PromptVersion: MessageFns<PromptVersion> = {
         : isSet(object.created_at)
         ? globalThis.String(object.created_at)
         : "",
+      kind: isSet(object.kind) ? globalThis.String(object.kind) : "",
+      messages: globalThis.Array.isArray(object?.messages)
+        ? object.messages.map((e: any) => ChatMessage.fromJSON(e))
+        : [],
+      variables: globalThis.Array.isArray(object?.variables)
+        ? object.variables.map((e: any) => Variable.fromJSON(e))
+        : [],
+      modelParameters: isSet(object.modelParameters)
+        ? ModelParameters.fromJSON(object.modelParameters)
+        : isSet(object.model_parameters)
+        ? ModelParameters.fromJSON(object.model_parameters)
+        : undefined,
+      metadataJson: isSet(object.metadataJson)
+        ? globalThis.String(object.metadataJson)
+        : isSet(object.metadata_json)
+        ? globalThis.String(object.metadata_json)
+        : "",
+      augmentation: globalThis.Array.isArray(object?.augmentation)
+        ? object.augmentation.map((e: any) => AugmentationStep.fromJSON(e))
+        : [],
+      parentNumber: isSet(object.parentNumber)
+        ? globalThis.Number(object.parentNumber)
+        : isSet(object.parent_number)
+        ? globalThis.Number(object.parent_number)
+        : undefined,
+      author: isSet(object.author) ? globalThis.String(object.author) : "",
     };
   },
 
@@ -409,6 +1104,30 @@ export const PromptVersion: MessageFns<PromptVersion> = {
     if (message.createdAt !== "") {
       obj.createdAt = message.createdAt;
     }
+    if (message.kind !== "") {
+      obj.kind = message.kind;
+    }
+    if (message.messages?.length) {
+      obj.messages = message.messages.map((e) => ChatMessage.toJSON(e));
+    }
+    if (message.variables?.length) {
+      obj.variables = message.variables.map((e) => Variable.toJSON(e));
+    }
+    if (message.modelParameters !== undefined) {
+      obj.modelParameters = ModelParameters.toJSON(message.modelParameters);
+    }
+    if (message.metadataJson !== "") {
+      obj.metadataJson = message.metadataJson;
+    }
+    if (message.augmentation?.length) {
+      obj.augmentation = message.augmentation.map((e) => AugmentationStep.toJSON(e));
+    }
+    if (message.parentNumber !== undefined) {
+      obj.parentNumber = Math.round(message.parentNumber);
+    }
+    if (message.author !== "") {
+      obj.author = message.author;
+    }
     return obj;
   },
 
@@ -424,6 +1143,85 @@ export const PromptVersion: MessageFns<PromptVersion> = {
     message.template = object.template ?? "";
     message.commitMessage = object.commitMessage ?? "";
     message.createdAt = object.createdAt ?? "";
+    message.kind = object.kind ?? "";
+    message.messages = object.messages?.map((e) => ChatMessage.fromPartial(e)) || [];
+    message.variables = object.variables?.map((e) => Variable.fromPartial(e)) || [];
+    message.modelParameters = (object.modelParameters !== undefined && object.modelParameters !== null)
+      ? ModelParameters.fromPartial(object.modelParameters)
+      : undefined;
+    message.metadataJson = object.metadataJson ?? "";
+    message.augmentation = object.augmentation?.map((e) => AugmentationStep.fromPartial(e)) || [];
+    message.parentNumber = object.parentNumber ?? undefined;
+    message.author = object.author ?? "";
+    return message;
+  },
+};
+
+function createBaseGetVersionRequest(): GetVersionRequest {
+  return { ref: undefined };
+}
+
+export const GetVersionRequest: MessageFns<GetVersionRequest> = {
+  encode(message: GetVersionRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.ref !== undefined) {
+      PromptVersionRef.encode(message.ref, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetVersionRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetVersionRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.ref = PromptVersionRef.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetVersionRequest {
+    return { ref: isSet(object.ref) ? PromptVersionRef.fromJSON(object.ref) : undefined };
+  },
+
+  toJSON(message: GetVersionRequest): unknown {
+    const obj: any = {};
+    if (message.ref !== undefined) {
+      obj.ref = PromptVersionRef.toJSON(message.ref);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetVersionRequest>, I>>(base?: I): GetVersionRequest {
+    return GetVersionRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetVersionRequest>, I>>(object: I): GetVersionRequest {
+    const message = createBaseGetVersionRequest();
+    message.ref = (object.ref !== undefined && object.ref !== null)
+      ? PromptVersionRef.fromPartial(object.ref)
+      : undefined;
     return message;
   },
 };
@@ -497,6 +1295,222 @@ export const GetVersionResponse: MessageFns<GetVersionResponse> = {
   },
 };
 
+function createBaseRenderPromptRequest(): RenderPromptRequest {
+  return { ref: undefined, variablesJson: "" };
+}
+
+export const RenderPromptRequest: MessageFns<RenderPromptRequest> = {
+  encode(message: RenderPromptRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.ref !== undefined) {
+      PromptVersionRef.encode(message.ref, writer.uint32(10).fork()).join();
+    }
+    if (message.variablesJson !== "") {
+      writer.uint32(18).string(message.variablesJson);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RenderPromptRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRenderPromptRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.ref = PromptVersionRef.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.variablesJson = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RenderPromptRequest {
+    return {
+      ref: isSet(object.ref) ? PromptVersionRef.fromJSON(object.ref) : undefined,
+      variablesJson: isSet(object.variablesJson)
+        ? globalThis.String(object.variablesJson)
+        : isSet(object.variables_json)
+        ? globalThis.String(object.variables_json)
+        : "",
+    };
+  },
+
+  toJSON(message: RenderPromptRequest): unknown {
+    const obj: any = {};
+    if (message.ref !== undefined) {
+      obj.ref = PromptVersionRef.toJSON(message.ref);
+    }
+    if (message.variablesJson !== "") {
+      obj.variablesJson = message.variablesJson;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RenderPromptRequest>, I>>(base?: I): RenderPromptRequest {
+    return RenderPromptRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RenderPromptRequest>, I>>(object: I): RenderPromptRequest {
+    const message = createBaseRenderPromptRequest();
+    message.ref = (object.ref !== undefined && object.ref !== null)
+      ? PromptVersionRef.fromPartial(object.ref)
+      : undefined;
+    message.variablesJson = object.variablesJson ?? "";
+    return message;
+  },
+};
+
+function createBaseRenderPromptResponse(): RenderPromptResponse {
+  return { version: undefined, text: "", messages: [], variablesJson: "" };
+}
+
+export const RenderPromptResponse: MessageFns<RenderPromptResponse> = {
+  encode(message: RenderPromptResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.version !== undefined) {
+      PromptVersion.encode(message.version, writer.uint32(10).fork()).join();
+    }
+    if (message.text !== "") {
+      writer.uint32(18).string(message.text);
+    }
+    for (const v of message.messages) {
+      ChatMessage.encode(v!, writer.uint32(26).fork()).join();
+    }
+    if (message.variablesJson !== "") {
+      writer.uint32(34).string(message.variablesJson);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RenderPromptResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRenderPromptResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.version = PromptVersion.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.text = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.messages.push(ChatMessage.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.variablesJson = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RenderPromptResponse {
+    return {
+      version: isSet(object.version) ? PromptVersion.fromJSON(object.version) : undefined,
+      text: isSet(object.text) ? globalThis.String(object.text) : "",
+      messages: globalThis.Array.isArray(object?.messages)
+        ? object.messages.map((e: any) => ChatMessage.fromJSON(e))
+        : [],
+      variablesJson: isSet(object.variablesJson)
+        ? globalThis.String(object.variablesJson)
+        : isSet(object.variables_json)
+        ? globalThis.String(object.variables_json)
+        : "",
+    };
+  },
+
+  toJSON(message: RenderPromptResponse): unknown {
+    const obj: any = {};
+    if (message.version !== undefined) {
+      obj.version = PromptVersion.toJSON(message.version);
+    }
+    if (message.text !== "") {
+      obj.text = message.text;
+    }
+    if (message.messages?.length) {
+      obj.messages = message.messages.map((e) => ChatMessage.toJSON(e));
+    }
+    if (message.variablesJson !== "") {
+      obj.variablesJson = message.variablesJson;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RenderPromptResponse>, I>>(base?: I): RenderPromptResponse {
+    return RenderPromptResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RenderPromptResponse>, I>>(object: I): RenderPromptResponse {
+    const message = createBaseRenderPromptResponse();
+    message.version = (object.version !== undefined && object.version !== null)
+      ? PromptVersion.fromPartial(object.version)
+      : undefined;
+    message.text = object.text ?? "";
+    message.messages = object.messages?.map((e) => ChatMessage.fromPartial(e)) || [];
+    message.variablesJson = object.variablesJson ?? "";
+    return message;
+  },
+};
+
 export type PromptRegistryServiceService = typeof PromptRegistryServiceService;
 export const PromptRegistryServiceService = {
   /** Idempotent: safe to retry on UNAVAILABLE. */
@@ -509,11 +1523,30 @@ export const PromptRegistryServiceService = {
     responseSerialize: (value: GetVersionResponse): Buffer => Buffer.from(GetVersionResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetVersionResponse => GetVersionResponse.decode(value),
   },
+  /**
+   * Idempotent. Renders a version with variables checked against its typed variables;
+   * INVALID_ARGUMENT lists every offending variable in the error-details-json trailer.
+   */
+  renderPrompt: {
+    path: "/llmops.prompt_registry.v1.PromptRegistryService/RenderPrompt" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: RenderPromptRequest): Buffer => Buffer.from(RenderPromptRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RenderPromptRequest => RenderPromptRequest.decode(value),
+    responseSerialize: (value: RenderPromptResponse): Buffer =>
+      Buffer.from(RenderPromptResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RenderPromptResponse => RenderPromptResponse.decode(value),
+  },
 } as const;
 
 export interface PromptRegistryServiceServer extends UntypedServiceImplementation {
   /** Idempotent: safe to retry on UNAVAILABLE. */
   getVersion: handleUnaryCall<GetVersionRequest, GetVersionResponse>;
+  /**
+   * Idempotent. Renders a version with variables checked against its typed variables;
+   * INVALID_ARGUMENT lists every offending variable in the error-details-json trailer.
+   */
+  renderPrompt: handleUnaryCall<RenderPromptRequest, RenderPromptResponse>;
 }
 
 export interface PromptRegistryServiceClient extends Client {
@@ -533,6 +1566,25 @@ export interface PromptRegistryServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetVersionResponse) => void,
   ): ClientUnaryCall;
+  /**
+   * Idempotent. Renders a version with variables checked against its typed variables;
+   * INVALID_ARGUMENT lists every offending variable in the error-details-json trailer.
+   */
+  renderPrompt(
+    request: RenderPromptRequest,
+    callback: (error: ServiceError | null, response: RenderPromptResponse) => void,
+  ): ClientUnaryCall;
+  renderPrompt(
+    request: RenderPromptRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RenderPromptResponse) => void,
+  ): ClientUnaryCall;
+  renderPrompt(
+    request: RenderPromptRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RenderPromptResponse) => void,
+  ): ClientUnaryCall;
 }
 
 export const PromptRegistryServiceClient = makeGenericClientConstructor(
@@ -543,6 +1595,10 @@ export const PromptRegistryServiceClient = makeGenericClientConstructor(
   service: typeof PromptRegistryServiceService;
   serviceName: string;
 };
+
+function floatToJson(value: number | null | undefined): number | string | null | undefined {
+  return typeof value === "number" && !globalThis.Number.isFinite(value) ? globalThis.String(value) : value;
+}
 
 type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
 
@@ -556,6 +1612,17 @@ export type DeepPartial<T> = T extends Builtin ? T
 type KeysOfUnion<T> = T extends T ? keyof T : never;
 export type Exact<P, I extends P> = P extends Builtin ? P
   : P & { [K in keyof P]: Exact<P[K], I[K]> } & { [K in Exclude<keyof I, KeysOfUnion<P>>]: never };
+
+function longToNumber(int64: { toString(): string }): number {
+  const num = globalThis.Number(int64.toString());
+  if (num > globalThis.Number.MAX_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is larger than Number.MAX_SAFE_INTEGER");
+  }
+  if (num < globalThis.Number.MIN_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is smaller than Number.MIN_SAFE_INTEGER");
+  }
+  return num;
+}
 
 function isSet(value: any): boolean {
   return value !== null && value !== undefined;

@@ -1,0 +1,59 @@
+// Resolved versions by (prompt, selector). Numbered versions are immutable and never go stale;
+// aliases and "latest" are invalidated when the matching events arrive (prompt.alias.moved.v1,
+// prompt.version.created.v1), so a moved alias is not served stale once its event is consumed.
+import type { PromptVersion, VersionSelector } from './model';
+
+const keyOf = (promptName: string, s: VersionSelector) =>
+  `${promptName}\u0000${s.kind === 'number' ? `#${s.number}` : s.kind === 'latest' ? 'latest' : `@${s.alias}`}`;
+
+export class VersionCache {
+  private readonly entries = new Map<string, PromptVersion>();
+  /** Bumped on every invalidation, so a read that raced an invalidation is not cached. */
+  private epoch = 0;
+  private enabled: boolean;
+  hits = 0;
+  misses = 0;
+
+  /** Starts disabled when `startEnabled` is false: nothing is cached until events are being received. */
+  constructor(private readonly maxEntries = 10_000, startEnabled = true) {
+    this.enabled = startEnabled;
+  }
+
+  /** While the invalidation events cannot be trusted to arrive, nothing is cached. */
+  setEnabled(enabled: boolean): void {
+    this.enabled = enabled;
+    this.epoch++;
+    if (!enabled) this.entries.clear();
+  }
+
+  get(promptName: string, selector: VersionSelector): PromptVersion | undefined {
+    if (!this.enabled) return undefined;
+    const v = this.entries.get(keyOf(promptName, selector));
+    if (v) this.hits++;
+    else this.misses++;
+    return v;
+  }
+
+  /** Taken before reading the store; `set` ignores a value read before a later invalidation. */
+  token(): number {
+    return this.epoch;
+  }
+
+  set(promptName: string, selector: VersionSelector, version: PromptVersion, token: number): void {
+    if (!this.enabled || token !== this.epoch) return;
+    if (this.entries.size >= this.maxEntries) {
+      const oldest = this.entries.keys().next().value;
+      if (oldest !== undefined) this.entries.delete(oldest);
+    }
+    this.entries.set(keyOf(promptName, selector), version);
+  }
+
+  invalidate(promptName: string, selector: VersionSelector): void {
+    this.epoch++;
+    this.entries.delete(keyOf(promptName, selector));
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+}
