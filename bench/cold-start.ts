@@ -4,9 +4,10 @@
 //   npm run bench:cold-start -- [--runs 3]
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseArgs } from 'node:util';
 import { processTreeRssKb, startLocalPlatform, testInfraPorts, testPorts } from '@llmops/testkit';
 
-const runs = Number(process.argv[process.argv.indexOf('--runs') + 1] || 3);
+const runs = Number(parseArgs({ options: { runs: { type: 'string', default: '3' } } }).values.runs);
 const repoRoot = join(__dirname, '..');
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 

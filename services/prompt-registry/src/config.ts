@@ -6,6 +6,8 @@ export const configSchema = commonEnv.extend({
   GRPC_PORT: port(50051),
   DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// connection string'),
   KAFKA_BROKERS: commaList,
+  /** Resolved versions kept per replica for rendering by alias/latest/number; 0 turns the cache off. */
+  RENDER_CACHE_SIZE: z.coerce.number().int().min(0).default(10_000),
 });
 
 export type Config = z.infer<typeof configSchema>;

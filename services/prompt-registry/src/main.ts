@@ -36,7 +36,7 @@ runMain(async () => {
   lifecycle.onStop('kafka producer', () => producer.disconnect());
   const relay = new OutboxRelay(pool, schema, producer, runtime);
   // The cache serves aliases only while the invalidation consumer is receiving their events.
-  const cache = new VersionCache(10_000, false);
+  const cache = new VersionCache(config.RENDER_CACHE_SIZE, false);
   const prompts = new PromptService(new PgPromptStore(pool, () => relay.wake()), cache);
 
   const grpc = new GrpcServer({ logger, metrics, lifecycle, host: config.HOST, port: config.GRPC_PORT });

@@ -14,7 +14,10 @@ export class VersionCache {
   hits = 0;
   misses = 0;
 
-  /** Starts disabled when `startEnabled` is false: nothing is cached until events are being received. */
+  /**
+   * Starts disabled when `startEnabled` is false: nothing is cached until events are being received.
+   * A `maxEntries` of 0 turns caching off.
+   */
   constructor(private readonly maxEntries = 10_000, startEnabled = true) {
     this.enabled = startEnabled;
   }
@@ -40,7 +43,7 @@ export class VersionCache {
   }
 
   set(promptName: string, selector: VersionSelector, version: PromptVersion, token: number): void {
-    if (!this.enabled || token !== this.epoch) return;
+    if (!this.enabled || token !== this.epoch || this.maxEntries === 0) return;
     if (this.entries.size >= this.maxEntries) {
       const oldest = this.entries.keys().next().value;
       if (oldest !== undefined) this.entries.delete(oldest);

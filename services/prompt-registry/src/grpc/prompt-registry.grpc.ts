@@ -45,7 +45,18 @@ function parseVariables(json: string): Record<string, unknown> {
   return value as Record<string, unknown>;
 }
 
-const toMessage = (v: PromptVersion): pb.PromptVersion => ({
+// Versions are immutable: each one is converted once (the cache hands out the same object).
+const messages = new WeakMap<PromptVersion, pb.PromptVersion>();
+function toMessage(v: PromptVersion): pb.PromptVersion {
+  let m = messages.get(v);
+  if (!m) {
+    m = convert(v);
+    messages.set(v, m);
+  }
+  return m;
+}
+
+const convert = (v: PromptVersion): pb.PromptVersion => ({
   id: v.id,
   promptId: v.promptId,
   promptName: v.promptName,
