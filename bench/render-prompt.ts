@@ -56,6 +56,8 @@ async function main(): Promise<void> {
       GRPC_PORT: String(uncachedGrpc),
       DATABASE_URL: platform.infra.postgres.databaseUrl,
       KAFKA_BROKERS: platform.infra.kafka.brokers.join(','),
+      ELASTICSEARCH_URL: platform.infra.elasticsearch.url,
+      ENCODER_ADDRESS: `127.0.0.1:${platform.stack.program('encoder').spec.grpcPort}`,
       RENDER_CACHE_SIZE: '0',
       LOG_LEVEL: 'warn',
     },

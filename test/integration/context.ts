@@ -8,6 +8,8 @@ export interface IntegrationContext {
   elasticsearchUrl: string;
   prometheusUrl: string;
   modelDir: string;
+  /** JSONL of every span the programs exported (see @llmops/testkit otlp-collector). */
+  spansFile: string;
   programs: Array<{ name: string; httpUrl: string; grpcPort?: number; logFile: string }>;
 }
 

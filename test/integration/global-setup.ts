@@ -1,11 +1,12 @@
 // Starts real Kafka, Elasticsearch, PostgreSQL and Prometheus and the whole stack once per run.
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startLocalPlatform, testInfraPorts, testPortOffset, testPorts, type LocalPlatform } from '@llmops/testkit';
+import { startLocalPlatform, startOtlpCollector, testInfraPorts, testPortOffset, testPorts, type LocalPlatform, type RunningCollector } from '@llmops/testkit';
 import { contextFileEnv, type IntegrationContext } from './context';
 
 declare global {
   var __llmopsPlatform: LocalPlatform | undefined;
+  var __llmopsCollector: RunningCollector | undefined;
 }
 
 export default async function globalSetup(): Promise<void> {
@@ -19,12 +20,15 @@ export default async function globalSetup(): Promise<void> {
   }
   const runDir = mkdtempSync(join(repoRoot, '.run', prefix));
   const started = Date.now();
+  // Every program exports its spans here, so tests can follow one trace across processes.
+  const collector = await startOtlpCollector(join(runDir, 'spans.jsonl'));
+  globalThis.__llmopsCollector = collector;
   const platform = await startLocalPlatform({
     repoRoot,
     runDir,
     infraPorts: testInfraPorts,
     ports: testPorts,
-    env: { LOG_LEVEL: 'info' },
+    env: { LOG_LEVEL: 'info', OTEL_EXPORTER_OTLP_ENDPOINT: collector.endpoint, OTEL_BSP_SCHEDULE_DELAY: '200' },
     onProgress: (m) => process.stdout.write(`[integration] ${m}\n`),
   });
   globalThis.__llmopsPlatform = platform;
@@ -35,6 +39,7 @@ export default async function globalSetup(): Promise<void> {
     elasticsearchUrl: platform.infra.elasticsearch.url,
     prometheusUrl: platform.infra.prometheus.url,
     modelDir: platform.modelDir,
+    spansFile: collector.file,
     programs: platform.stack.programs.map((p) => ({
       name: p.spec.name,
       httpUrl: p.httpUrl,

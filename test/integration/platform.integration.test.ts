@@ -1,5 +1,6 @@
 // Every program is up, reports health, exposes metrics that Prometheus scrapes, and the real
 // infrastructure answers (Elasticsearch kNN, gRPC health and the registry's gRPC API).
+import { spawnSync } from 'node:child_process';
 import { credentials } from '@grpc/grpc-js';
 import { Client as Elasticsearch } from '@elastic/elasticsearch';
 import { health, promptRegistryV1 } from '@llmops/contracts';
@@ -19,6 +20,13 @@ test.each(programs)('%s answers /healthz, /readyz and /metrics', async (name) =>
   const metrics = await (await fetch(`${url}/metrics`)).text();
   expect(metrics).toContain(`process_resident_memory_bytes{service="${name}"}`);
   expect(metrics).toContain('# TYPE http_server_request_duration_seconds histogram');
+});
+
+test.each(programs)('%s metrics pass promtool check metrics', async (name) => {
+  const url = ctx.programs.find((p) => p.name === name)!.httpUrl;
+  const exposition = await (await fetch(`${url}/metrics`)).text();
+  const result = spawnSync('promtool', ['check', 'metrics'], { input: exposition, encoding: 'utf8' });
+  expect({ status: result.status, problems: `${result.stdout}${result.stderr}`.trim() }).toEqual({ status: 0, problems: '' });
 });
 
 test('Prometheus scrapes every program with up == 1', async () => {

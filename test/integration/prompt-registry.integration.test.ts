@@ -230,6 +230,8 @@ test('a second replica never serves a moved alias stale once the move event is c
       GRPC_PORT: String(grpcPort),
       DATABASE_URL: ctx.databaseUrl,
       KAFKA_BROKERS: ctx.kafkaBrokers.join(','),
+      ELASTICSEARCH_URL: ctx.elasticsearchUrl,
+      ENCODER_ADDRESS: `127.0.0.1:${ctx.programs.find((p) => p.name === 'encoder')!.grpcPort}`,
       LOG_LEVEL: 'warn',
     },
     stdio: 'ignore',

@@ -46,7 +46,7 @@ test('an invalid setting exits 1 naming it and its value', async () => {
 test('a missing model exits 1 naming the file and the command that fetches it', async () => {
   const p = run('services/encoder', { MODEL_DIR: '/nonexistent/models' });
   expect(await p.exited).toBe(1);
-  expect(p.output()).toContain('/nonexistent/models/all-minilm-l6-v2-q/model.onnx');
+  expect(p.output()).toMatch(/model file not found: \/nonexistent\/models\/all-minilm-l6-v2-q\/(model\.onnx|tokenizer\.json)/);
   expect(p.output()).toContain('bash scripts/models/fetch.sh');
 });
 
@@ -59,6 +59,8 @@ test('an unreachable dependency: the service keeps retrying, is not ready and na
     GRPC_PORT: String(grpcPort),
     DATABASE_URL: ctx.databaseUrl,
     KAFKA_BROKERS: `127.0.0.1:${deadBroker}`,
+    ELASTICSEARCH_URL: ctx.elasticsearchUrl,
+    ENCODER_ADDRESS: `127.0.0.1:${ctx.programs.find((x) => x.name === 'encoder')!.grpcPort}`,
   });
   const url = `http://127.0.0.1:${httpPort}`;
   const report = await waitFor(

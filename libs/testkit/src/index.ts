@@ -3,3 +3,4 @@ export * from './stack/programs';
 export * from './stack/start-stack';
 export * from './graphql-client';
 export * from './stack/local-platform';
+export * from './otlp-collector';

@@ -1,13 +1,5 @@
-import { z } from 'zod';
-import { commonEnv, loadConfig, port } from '@llmops/platform';
+import { loadConfig } from '@llmops/platform';
+import { configSchema, type Config } from './config-schema';
 
-export const configSchema = commonEnv.extend({
-  HTTP_PORT: port(4002),
-  /** Folder filled by scripts/models/fetch.sh. */
-  MODEL_DIR: z.string().min(1),
-  /** Catalog name of the embedded (in-process, CPU) model. */
-  GENERATION_EMBEDDED_MODEL: z.enum(['smollm2-135m-instruct']).default('smollm2-135m-instruct'),
-});
-
-export type Config = z.infer<typeof configSchema>;
+export type { Config };
 export const config: Config = loadConfig(configSchema);

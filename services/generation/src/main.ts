@@ -1,20 +1,122 @@
-// Composition root of the generation service.
+// Composition root of the generation service: config -> dependencies -> servers -> lifecycle.
 import { tracing } from './instrumentation';
-import { join } from 'node:path';
-import { createRuntime, readSchemaFile, requireModelFile, runMain, serveSubgraph } from '@llmops/platform';
+import { randomUUID } from 'node:crypto';
+import {
+  EventProducer,
+  GrpcServer,
+  OutboxRelay,
+  createKafka,
+  createPgPool,
+  createRuntime,
+  ensureTopics,
+  migrate,
+  readSchemaFile,
+  runMain,
+  serveSubgraph,
+} from '@llmops/platform';
+import { generationV1 } from '@llmops/contracts';
 import { config } from './config';
-import { embeddedModelCatalog } from './domain/catalog';
+import { buildBackends } from './build-backends';
+import { createGenerationMetrics } from './metrics';
+import { migrations, schema } from './adapters/migrations';
+import { PgGenerationStore } from './adapters/generation-store.pg';
+import { GrpcPromptRegistry } from './adapters/prompt-registry.grpc';
+import { GrpcRetriever } from './adapters/retriever.grpc';
+import { activeTraceId } from './adapters/traced-backend';
+import { GrpcEmbedder } from './adapters/embedder.grpc';
+import { PgPipelineStore } from './adapters/pipeline-store.pg';
+import { PgSessionStore } from './adapters/session-store.pg';
+import { GenerationService } from './domain/generation-service';
+import { PipelineService } from './domain/pipeline-service';
+import { SessionService } from './domain/session-service';
 import { resolvers, type Context } from './graphql/resolvers';
+import { generatorGrpc } from './grpc/generator.grpc';
+import { generateStreamPath, generateStreamRoute } from './http/generate-stream.sse';
 
 runMain(async () => {
   const runtime = createRuntime('generation', config);
-  runtime.lifecycle.onStop('tracing', () => tracing.shutdown());
-  const embedded = embeddedModelCatalog[config.GENERATION_EMBEDDED_MODEL];
-  requireModelFile(join(config.MODEL_DIR, embedded.file));
-  const models = [embedded];
+  const { logger, metrics, lifecycle } = runtime;
+  lifecycle.onStop('tracing', () => tracing.shutdown());
+  const generationMetrics = createGenerationMetrics(metrics, logger);
+
+  const backends = await buildBackends(config, { onQueueChange: generationMetrics.onQueueChange });
+  lifecycle.onStop('model backends', () => backends.close());
+  logger.info({ models: backends.router.models(), threads: config.GENERATION_THREADS, sequences: config.GENERATION_SEQUENCES }, 'models loaded');
+
+  const pool = createPgPool(config.DATABASE_URL, logger);
+  lifecycle.onStop('postgresql pool', () => pool.end());
+  const kafka = createKafka({ clientId: 'generation', brokers: config.KAFKA_BROKERS, logger });
+  const producer = new EventProducer(kafka, metrics);
+  lifecycle.onStop('kafka producer', () => producer.disconnect());
+  const relay = new OutboxRelay(pool, schema, producer, runtime);
+
+  const registry = new GrpcPromptRegistry(config.PROMPT_REGISTRY_ADDRESS);
+  lifecycle.onStop('prompt registry client', () => registry.close());
+  const retriever = config.RETRIEVAL_ADDRESS ? new GrpcRetriever(config.RETRIEVAL_ADDRESS) : null;
+  if (retriever) lifecycle.onStop('retrieval client', () => retriever.close());
+
+  const sessions = new SessionService(
+    new PgSessionStore(pool),
+    // Session tokens are counted with the embedded model's tokenizer, whichever model answers.
+    (text) => backends.embedded.countTextTokens(text),
+    { windowMessages: config.SESSION_WINDOW_MESSAGES, tokenBudget: config.SESSION_TOKEN_BUDGET },
+    { maxWindowMessages: 200, maxTokenBudget: 32_768, maxMessageChars: 100_000 },
+    randomUUID,
+  );
+  const generations = new GenerationService({
+    router: backends.router,
+    registry,
+    retriever,
+    store: new PgGenerationStore(pool, () => relay.wake()),
+    memory: sessions,
+    limits: {
+      maxTokens: config.GENERATION_MAX_TOKENS,
+      defaultMaxTokens: config.GENERATION_DEFAULT_MAX_TOKENS,
+      defaultTemperature: config.GENERATION_DEFAULT_TEMPERATURE,
+      timeoutMs: config.GENERATION_TIMEOUT_MS,
+      maxCompletions: 8,
+    },
+    traceId: activeTraceId,
+    newId: randomUUID,
+    observer: generationMetrics.observer,
+  });
+  const embedder = config.ENCODER_ADDRESS ? new GrpcEmbedder(config.ENCODER_ADDRESS) : null;
+  if (embedder) lifecycle.onStop('encoder client', () => embedder.close());
+  const pipelines = new PipelineService({
+    store: new PgPipelineStore(pool),
+    generations,
+    registry,
+    router: backends.router,
+    retriever,
+    embedder,
+    timeoutMs: config.PIPELINE_TIMEOUT_MS,
+    newId: randomUUID,
+    traceId: activeTraceId,
+  });
+
+  // In-flight generations stop when shutdown begins (recorded as cancelled), so streams end and
+  // the servers drain within the grace period.
+  const shutdown = lifecycle.signal;
+  const grpc = new GrpcServer({ logger, metrics, lifecycle, host: config.HOST, port: config.GRPC_PORT });
+  grpc.addService(
+    'llmops.generation.v1.GeneratorService',
+    generationV1.GeneratorServiceService,
+    generatorGrpc(grpc, generations, { logger, metrics, shutdown }),
+  );
+  await grpc.start();
   await serveSubgraph<Context>(runtime, {
     typeDefs: readSchemaFile(__dirname),
     resolvers,
-    context: async () => ({ models }),
+    context: async () => ({ generations, pipelines, sessions, signal: shutdown }),
+    routes: {
+      [generateStreamPath]: generateStreamRoute({ generations, logger, maxBodyBytes: config.HTTP_MAX_BODY_BYTES, shutdown }),
+    },
   });
+
+  const database = lifecycle.dependency('postgresql', () => migrate(pool, schema, migrations, logger));
+  const broker = lifecycle.dependency('kafka', async () => {
+    await ensureTopics(kafka, ['generation.completed.v1']);
+    await producer.connect();
+  });
+  if ((await Promise.all([database, broker])).every(Boolean)) relay.start();
 });

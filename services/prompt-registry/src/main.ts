@@ -1,6 +1,7 @@
 // Composition root of the prompt-registry service: config -> dependencies -> servers -> lifecycle.
 import { tracing } from './instrumentation';
 import { randomUUID } from 'node:crypto';
+import { Client as Elasticsearch } from '@elastic/elasticsearch';
 import {
   EventConsumer,
   EventProducer,
@@ -21,6 +22,9 @@ import { migrations, schema } from './adapters/migrations';
 import { PgPromptStore } from './adapters/prompt-store.pg';
 import { PromptService } from './domain/prompt-service';
 import { VersionCache } from './domain/version-cache';
+import { PromptSimilarity } from './domain/similarity';
+import { GrpcPromptEmbedder } from './adapters/prompt-embedder.grpc';
+import { EsPromptIndex } from './adapters/prompt-index.es';
 import { resolvers, type Context } from './graphql/resolvers';
 import { promptRegistryGrpc } from './grpc/prompt-registry.grpc';
 
@@ -39,6 +43,12 @@ runMain(async () => {
   const cache = new VersionCache(config.RENDER_CACHE_SIZE, false);
   const prompts = new PromptService(new PgPromptStore(pool, () => relay.wake()), cache);
 
+  const es = new Elasticsearch({ node: config.ELASTICSEARCH_URL, requestTimeout: 10_000, maxRetries: 2 });
+  lifecycle.onStop('elasticsearch client', () => es.close());
+  const embedder = new GrpcPromptEmbedder(config.ENCODER_ADDRESS, config.SIMILARITY_MODEL);
+  lifecycle.onStop('encoder client', () => embedder.close());
+  const similarity = new PromptSimilarity(embedder, new EsPromptIndex(es, config.PROMPT_INDEX));
+
   const grpc = new GrpcServer({ logger, metrics, lifecycle, host: config.HOST, port: config.GRPC_PORT });
   grpc.addService(
     'llmops.prompt_registry.v1.PromptRegistryService',
@@ -49,7 +59,7 @@ runMain(async () => {
   await serveSubgraph<Context>(runtime, {
     typeDefs: readSchemaFile(__dirname),
     resolvers,
-    context: async () => ({ prompts }),
+    context: async () => ({ prompts, similarity }),
   });
 
   const database = lifecycle.dependency('postgresql', () => migrate(pool, schema, migrations, logger));
@@ -70,10 +80,32 @@ runMain(async () => {
     metrics,
   );
   lifecycle.onStop('cache invalidation consumer', () => invalidations.stop());
+  // Every new version is embedded and indexed for similarPrompts (at least once; idempotent by id).
+  const indexer = new EventConsumer(
+    kafka,
+    {
+      groupId: 'prompt-registry-similarity-indexer',
+      topics: ['prompt.version.created.v1'],
+      handle: async (_topic, event) => {
+        const version = await prompts.findVersionById(event.versionId);
+        if (version) await similarity.indexVersion(version);
+      },
+      maxAttempts: 5,
+    },
+    logger,
+    metrics,
+  );
+  lifecycle.onStop('similarity indexer', () => indexer.stop());
   const broker = lifecycle.dependency('kafka', async () => {
     await ensureTopics(kafka, ['prompt.version.created.v1', 'prompt.alias.moved.v1']);
     await producer.connect();
     await invalidations.start();
   });
-  if ((await Promise.all([database, broker])).every(Boolean)) relay.start();
+  const search = lifecycle.dependency('elasticsearch', async () => {
+    await es.cluster.health({ wait_for_status: 'yellow', timeout: '5s' });
+  });
+  if ((await Promise.all([database, broker, search])).every(Boolean)) {
+    relay.start();
+    await indexer.start();
+  }
 });

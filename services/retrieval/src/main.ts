@@ -1,24 +1,99 @@
-// Composition root of the retrieval service.
+// Composition root of the retrieval service: config -> dependencies -> servers -> lifecycle.
 import { tracing } from './instrumentation';
 import { Client } from '@elastic/elasticsearch';
-import { createRuntime, readSchemaFile, runMain, serveSubgraph } from '@llmops/platform';
+import { retrievalV1 } from '@llmops/contracts';
+import { EventProducer, GrpcServer, createKafka, createRuntime, ensureTopics, readSchemaFile, runMain, serveSubgraph } from '@llmops/platform';
 import { config } from './config';
+import { createRetrievalMetrics } from './metrics';
 import { EsCollections } from './adapters/collections.es';
+import { EsDocuments } from './adapters/documents.es';
+import { EsIngestionJobs } from './adapters/ingestion-jobs.es';
+import { GrpcEmbedder } from './adapters/embedder.grpc';
+import { GrpcHypotheticalDocumentWriter } from './adapters/hypothetical-documents.grpc';
+import { KafkaIngestQueue } from './adapters/ingest-queue.kafka';
+import { CollectionService } from './domain/collections';
+import { EncoderBindings } from './domain/encoder-bindings';
+import { IngestionService } from './domain/ingestion';
+import { DocumentIndexer } from './domain/indexer';
+import { SearchService } from './domain/search';
+import { IngestConsumer, ingestTopic } from './kafka/ingest-consumer';
 import { resolvers, type Context } from './graphql/resolvers';
+import { retrieverGrpc, retrieverServiceName } from './grpc/retriever.grpc';
 
 runMain(async () => {
   const runtime = createRuntime('retrieval', config);
-  const { lifecycle } = runtime;
+  const { logger, metrics, lifecycle } = runtime;
   lifecycle.onStop('tracing', () => tracing.shutdown());
-  const es = new Client({ node: config.ELASTICSEARCH_URL, requestTimeout: 10_000, maxRetries: 2 });
+  const own = createRetrievalMetrics(metrics);
+
+  const es = new Client({ node: config.ELASTICSEARCH_URL, requestTimeout: 30_000, maxRetries: 2 });
   lifecycle.onStop('elasticsearch client', () => es.close());
-  const collections = new EsCollections(es, config.ELASTICSEARCH_INDEX_PREFIX);
+  const store = new EsCollections(es, config.ELASTICSEARCH_INDEX_PREFIX, {
+    type: config.VECTOR_INDEX_TYPE,
+    m: config.VECTOR_INDEX_M,
+    efConstruction: config.VECTOR_INDEX_EF_CONSTRUCTION,
+  });
+  const documents = new EsDocuments(es, (name) => store.indexOf(name), {
+    minCandidates: config.KNN_MIN_CANDIDATES,
+    candidatesPerHit: config.KNN_CANDIDATES_PER_HIT,
+  });
+  const jobs = new EsIngestionJobs(es, config.INGESTION_JOB_INDEX);
+
+  const queryEmbedder = new GrpcEmbedder(config.ENCODER_ADDRESS, config.SEARCH_ENCODER_DEADLINE_MS);
+  const documentEmbedder = new GrpcEmbedder(config.ENCODER_ADDRESS, config.INGEST_ENCODER_DEADLINE_MS);
+  lifecycle.onStop('encoder clients', () => {
+    queryEmbedder.close();
+    documentEmbedder.close();
+  });
+  const writer = config.GENERATION_ADDRESS
+    ? new GrpcHypotheticalDocumentWriter(config.GENERATION_ADDRESS, {
+        model: config.HYDE_MODEL,
+        maxTokens: config.HYDE_MAX_TOKENS,
+        temperature: config.HYDE_TEMPERATURE,
+        deadlineMs: config.HYDE_DEADLINE_MS,
+      })
+    : null;
+  if (writer) lifecycle.onStop('generation client', () => writer.close());
+
+  const bindings = new EncoderBindings(queryEmbedder);
+  const collections = new CollectionService(store, bindings);
+  const search = new SearchService(collections, bindings, queryEmbedder, documents, writer, {
+    hybridDepth: config.HYBRID_DEPTH,
+    rrfK: config.RRF_K,
+    hydeDocuments: config.HYDE_DOCUMENTS,
+  });
+  const kafka = createKafka({ clientId: 'retrieval', brokers: config.KAFKA_BROKERS, logger });
+  const producer = new EventProducer(kafka, metrics);
+  lifecycle.onStop('kafka producer', () => producer.disconnect());
+  const ingestion = new IngestionService(collections, jobs, new KafkaIngestQueue(producer));
+  const indexer = new DocumentIndexer(collections, new EncoderBindings(documentEmbedder), documentEmbedder, documents);
+  const consumer = new IngestConsumer(
+    kafka,
+    indexer,
+    jobs,
+    { groupId: config.INGEST_CONSUMER_GROUP, batchSize: config.INGEST_BATCH_SIZE, partitionsConsumedConcurrently: config.INGEST_CONCURRENCY },
+    logger,
+    metrics,
+    own,
+  );
+  lifecycle.onStop('ingestion consumer', () => consumer.stop());
+
+  const grpc = new GrpcServer({ logger, metrics, lifecycle, host: config.HOST, port: config.GRPC_PORT });
+  grpc.addService(retrieverServiceName, retrievalV1.RetrieverServiceService, retrieverGrpc(grpc, search, own));
+  await grpc.start();
   await serveSubgraph<Context>(runtime, {
     typeDefs: readSchemaFile(__dirname),
     resolvers,
-    context: async () => ({ collections }),
+    context: async () => ({ collections, ingestion, search, documents, metrics: own }),
   });
-  await lifecycle.dependency('elasticsearch', async () => {
+
+  const elasticsearch = lifecycle.dependency('elasticsearch', async () => {
     await es.cluster.health({ wait_for_status: 'yellow', timeout: '5s' });
+    await jobs.ensureIndices();
   });
+  const broker = lifecycle.dependency('kafka', async () => {
+    await ensureTopics(kafka, [ingestTopic]);
+    await producer.connect();
+  });
+  if ((await Promise.all([elasticsearch, broker])).every(Boolean)) await consumer.start();
 });

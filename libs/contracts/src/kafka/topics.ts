@@ -24,6 +24,41 @@ export const promptAliasMovedV1 = eventEnvelope.extend({
   movedBy: z.string().nullable(),
 });
 
+export const documentsIngestV1 = eventEnvelope.extend({
+  /** The ingestion job (one ingestDocuments call) the document belongs to. */
+  jobId: z.uuid(),
+  collection: z.string().min(1),
+  /** Unique within the collection: ingesting an id again replaces the document. */
+  documentId: z.string().min(1),
+  title: z.string(),
+  text: z.string().min(1),
+  /** Flat or nested JSON object; its fields can be filtered on in searches. */
+  metadata: z.record(z.string(), z.unknown()),
+});
+
+export const generationCompletedV1 = eventEnvelope.extend({
+  generationId: z.uuid(),
+  /** SUCCEEDED, FAILED (errorCode says why) or CANCELLED (by the caller, or its deadline). */
+  status: z.enum(['SUCCEEDED', 'FAILED', 'CANCELLED']),
+  /** The exact prompt version rendered; null for inline templates and calls that failed before. */
+  promptId: z.uuid().nullable(),
+  promptName: z.string().nullable(),
+  promptVersionId: z.uuid().nullable(),
+  promptVersion: z.number().int().positive().nullable(),
+  /** The model and backend that answered (null when the call failed before routing). */
+  model: z.string().nullable(),
+  backend: z.string().nullable(),
+  finishReason: z.enum(['STOP', 'LENGTH', 'STOP_SEQUENCE', 'CANCELLED', 'ERROR']).nullable(),
+  promptTokens: z.number().int().nonnegative().nullable(),
+  completionTokens: z.number().int().nonnegative().nullable(),
+  latencyMs: z.number().int().nonnegative(),
+  timeToFirstTokenMs: z.number().int().nonnegative().nullable(),
+  /** The error code of a failed call (BAD_USER_INPUT, NOT_FOUND, UNAVAILABLE, ...). */
+  errorCode: z.string().nullable(),
+  sessionId: z.uuid().nullable(),
+  pipelineRunId: z.uuid().nullable(),
+});
+
 export const topics = {
   'prompt.version.created.v1': {
     schema: promptVersionCreatedV1,
@@ -34,6 +69,16 @@ export const topics = {
     schema: promptAliasMovedV1,
     key: 'promptId',
     description: 'An alias (production, staging, ...) of a prompt now points at another version.',
+  },
+  'documents.ingest.v1': {
+    schema: documentsIngestV1,
+    key: 'documentId',
+    description: 'A document to embed and index into a retrieval collection (offline ingestion).',
+  },
+  'generation.completed.v1': {
+    schema: generationCompletedV1,
+    key: 'generationId',
+    description: 'A model call finished (succeeded, failed or was cancelled) and was recorded.',
   },
 } as const satisfies Record<string, TopicSpec>;
 

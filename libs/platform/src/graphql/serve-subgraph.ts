@@ -2,13 +2,15 @@ import type { IncomingMessage } from 'node:http';
 import type { BaseContext } from '@apollo/server';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import type { Runtime } from '../runtime';
-import { startHttpServer, type RunningHttpServer } from '../http/server';
+import { startHttpServer, type RawRoute, type RunningHttpServer } from '../http/server';
 import { createSubgraphServer } from './subgraph';
 
 export interface ServeSubgraphOptions<TContext extends BaseContext> {
   typeDefs: string;
   resolvers: GraphQLResolverMap<TContext>;
   context: (req: IncomingMessage) => Promise<TContext>;
+  /** Extra HTTP routes beside /graphql (see HttpServerOptions.routes). */
+  routes?: Record<string, RawRoute>;
 }
 
 /** Serves a subgraph on the runtime's HTTP port, beside /healthz, /readyz and /metrics. */
@@ -24,6 +26,7 @@ export function serveSubgraph<TContext extends BaseContext>(
     host: config.HOST,
     port: config.HTTP_PORT,
     maxBodyBytes: config.HTTP_MAX_BODY_BYTES,
+    routes: opts.routes,
     graphql: {
       server: createSubgraphServer<TContext>({
         typeDefs: opts.typeDefs,

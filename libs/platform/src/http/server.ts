@@ -16,7 +16,11 @@ export interface HttpServerOptions<TContext extends BaseContext> {
   port: number;
   maxBodyBytes: number;
   graphql?: { server: ApolloServer<TContext>; context: (req: IncomingMessage) => Promise<TContext> };
+  /** Extra routes by exact path (e.g. a streaming endpoint), answered by their own handlers. */
+  routes?: Record<string, RawRoute>;
 }
+
+export type RawRoute = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
 
 export interface RunningHttpServer {
   server: Server;
@@ -30,7 +34,7 @@ export async function startHttpServer<TContext extends BaseContext>(
   const { logger, metrics, lifecycle } = opts;
   const server = createServer((req, res) => {
     const started = process.hrtime.bigint();
-    const route = routeOf(req.url);
+    const route = routeOf(req.url, opts.routes);
     res.on('finish', () => {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       metrics.httpRequestDuration.observe({ method: req.method ?? 'GET', route, status_code: String(res.statusCode) }, seconds);
@@ -56,8 +60,11 @@ export async function startHttpServer<TContext extends BaseContext>(
       case '/graphql':
         if (opts.graphql) return serveGraphQL(req, res, opts.graphql);
         return sendJson(res, 404, { error: 'not found' });
-      default:
+      default: {
+        const raw = opts.routes?.[route];
+        if (raw) return raw(req, res);
         return sendJson(res, 404, { error: 'not found' });
+      }
     }
   }
 
@@ -123,9 +130,9 @@ export async function startHttpServer<TContext extends BaseContext>(
   return { server, port, url };
 }
 
-function routeOf(url: string | undefined): string {
+function routeOf(url: string | undefined, routes: Record<string, RawRoute> = {}): string {
   const path = (url ?? '/').split('?')[0] ?? '/';
-  return ['/graphql', '/healthz', '/readyz', '/metrics'].includes(path) ? path : 'other';
+  return ['/graphql', '/healthz', '/readyz', '/metrics'].includes(path) || Object.hasOwn(routes, path) ? path : 'other';
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {

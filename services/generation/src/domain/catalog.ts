@@ -1,17 +1,16 @@
 // The embedded GGUF models the service can run in-process, as fetched by scripts/models/fetch.sh.
-export interface GenerationModelSpec {
+export interface EmbeddedModelSpec {
   name: string;
-  backend: 'EMBEDDED' | 'OPENAI_COMPATIBLE';
-  /** Path under MODEL_DIR, for embedded models. */
+  /** Path under MODEL_DIR. */
   file: string;
+  /** Largest context (prompt + completion tokens) the model was trained for. */
   contextLength: number;
 }
 
 export const embeddedModelCatalog = {
   'smollm2-135m-instruct': {
     name: 'smollm2-135m-instruct',
-    backend: 'EMBEDDED',
     file: 'smollm2-135m-instruct/model.gguf',
     contextLength: 8192,
   },
-} as const satisfies Record<string, GenerationModelSpec>;
+} as const satisfies Record<string, EmbeddedModelSpec>;

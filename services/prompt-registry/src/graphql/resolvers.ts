@@ -2,10 +2,12 @@ import { DateTimeScalar, InputError, JSONScalar } from '@llmops/platform';
 import type { Prompt, PromptAlias, PromptVersion } from '../domain/model';
 import type { PromptService } from '../domain/prompt-service';
 import type { RenderedPrompt } from '../domain/render';
+import type { PromptSimilarity } from '../domain/similarity';
 import { toNewVersion, toSelector, toVariables, type CreatePromptVersionInput, type PromptRefInput } from './inputs';
 
 export interface Context {
   prompts: PromptService;
+  similarity: PromptSimilarity;
 }
 
 const encodeCursor = (name: string) => Buffer.from(name, 'utf8').toString('base64url');
@@ -39,6 +41,11 @@ export const resolvers = {
     },
     renderPrompt: (_: unknown, args: { ref: PromptRefInput; variables?: unknown }, ctx: Context) =>
       ctx.prompts.render(args.ref.name, toSelector(args.ref), toVariables(args.variables)),
+    similarPrompts: async (_: unknown, args: { text: string; k: number }, ctx: Context) => {
+      const hits = await ctx.similarity.search(args.text, args.k);
+      const versions = await Promise.all(hits.map((h) => ctx.prompts.findVersionById(h.versionId)));
+      return hits.flatMap((h, i) => (versions[i] ? [{ version: versions[i], score: h.score }] : []));
+    },
     promptDiff: (_: unknown, args: { name: string; from: number; to: number }, ctx: Context) => ctx.prompts.diff(args.name, args.from, args.to),
   },
   Mutation: {

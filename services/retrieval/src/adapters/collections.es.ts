@@ -1,23 +1,132 @@
+// Collections as Elasticsearch indices under one prefix (see collection-index.es.ts).
 import type { Client } from '@elastic/elasticsearch';
-import { UnavailableError } from '@llmops/platform';
+import { ConflictError } from '@llmops/platform';
+import type { Collection, CollectionWithCount, MetadataFieldType } from '../domain/model';
+import type { CollectionStore } from '../domain/ports';
+import { collectionFromMeta, collectionIndexBody, type VectorIndexOptions } from './collection-index.es';
+import { esErrorType, guardEs } from './es-errors';
 
-export interface CollectionSummary {
-  name: string;
-  documentCount: number;
+type Properties = Record<string, { type?: string; properties?: Properties }>;
+
+export class EsCollections implements CollectionStore {
+  constructor(
+    private readonly es: Client,
+    private readonly prefix: string,
+    private readonly vectors: VectorIndexOptions,
+  ) {}
+
+  indexOf(name: string): string {
+    return `${this.prefix}${name}`;
+  }
+
+  create(collection: Collection): Promise<void> {
+    return guardEs(async () => {
+      try {
+        await this.es.indices.create({ index: this.indexOf(collection.name), ...collectionIndexBody(collection, this.vectors) });
+      } catch (err) {
+        if (esErrorType(err) === 'resource_already_exists_exception') throw new ConflictError(`collection ${collection.name} already exists`, { field: 'name' });
+        throw err;
+      }
+    });
+  }
+
+  get(name: string): Promise<Collection | null> {
+    return guardEs(async () => {
+      const mapping = await this.mapping(name);
+      return mapping ? collectionFromMeta(name, mapping._meta) : null;
+    });
+  }
+
+  list(): Promise<CollectionWithCount[]> {
+    return guardEs(async () => {
+      const [mappings, counts] = await Promise.all([
+        this.es.indices.getMapping({ index: `${this.prefix}*` }),
+        this.es.cat.indices({ index: `${this.prefix}*`, format: 'json', h: ['index', 'docs.count'] }),
+      ]);
+      const countOf = new Map(counts.map((r) => [String(r.index), Number(r['docs.count'] ?? 0)]));
+      return Object.entries(mappings)
+        .flatMap(([index, m]) => {
+          const c = collectionFromMeta(index.slice(this.prefix.length), m.mappings._meta);
+          return c ? [{ ...c, documentCount: countOf.get(index) ?? 0 }] : [];
+        })
+        .sort((a, b) => a.name.localeCompare(b.name));
+    });
+  }
+
+  count(name: string): Promise<number> {
+    return guardEs(async () => {
+      try {
+        return (await this.es.count({ index: this.indexOf(name) })).count;
+      } catch (err) {
+        if (esErrorType(err) === 'index_not_found_exception') return 0;
+        throw err;
+      }
+    });
+  }
+
+  delete(name: string): Promise<boolean> {
+    return guardEs(async () => {
+      try {
+        await this.es.indices.delete({ index: this.indexOf(name) });
+        return true;
+      } catch (err) {
+        if (esErrorType(err) === 'index_not_found_exception') return false;
+        throw err;
+      }
+    });
+  }
+
+  metadataFields(name: string): Promise<Map<string, MetadataFieldType>> {
+    return guardEs(async () => {
+      const fields = new Map<string, MetadataFieldType>();
+      const metadata = (await this.mapping(name))?.properties?.['metadata']?.properties ?? {};
+      const walk = (props: Properties, path: string) => {
+        for (const [key, p] of Object.entries(props)) {
+          const at = path ? `${path}.${key}` : key;
+          if (p.properties) walk(p.properties, at);
+          else fields.set(at, fieldType(p.type));
+        }
+      };
+      walk(metadata as Properties, '');
+      return fields;
+    });
+  }
+
+  private async mapping(name: string): Promise<{ _meta?: unknown; properties?: Properties } | null> {
+    try {
+      const res = await this.es.indices.getMapping({ index: this.indexOf(name) });
+      return (Object.values(res)[0]?.mappings as { _meta?: unknown; properties?: Properties } | undefined) ?? null;
+    } catch (err) {
+      if (esErrorType(err) === 'index_not_found_exception') return null;
+      throw err;
+    }
+  }
 }
 
-/** Collections are Elasticsearch indices under one prefix. */
-export class EsCollections {
-  constructor(private readonly es: Client, private readonly prefix: string) {}
-
-  async list(): Promise<CollectionSummary[]> {
-    try {
-      const rows = await this.es.cat.indices({ index: `${this.prefix}*`, format: 'json', h: ['index', 'docs.count'] });
-      return rows
-        .map((r) => ({ name: String(r.index).slice(this.prefix.length), documentCount: Number(r['docs.count'] ?? 0) }))
-        .sort((a, b) => a.name.localeCompare(b.name));
-    } catch (err) {
-      throw new UnavailableError('elasticsearch', { cause: err });
-    }
+function fieldType(type: string | undefined): MetadataFieldType {
+  switch (type) {
+    case 'keyword':
+    case 'constant_keyword':
+      return 'keyword';
+    case 'long':
+    case 'integer':
+    case 'short':
+    case 'byte':
+    case 'double':
+    case 'float':
+    case 'half_float':
+    case 'scaled_float':
+    case 'unsigned_long':
+      return 'number';
+    case 'date':
+    case 'date_nanos':
+      return 'date';
+    case 'boolean':
+      return 'boolean';
+    case 'text':
+    case 'match_only_text':
+      return 'text';
+    default:
+      return 'other';
   }
 }

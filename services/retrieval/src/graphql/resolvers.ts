@@ -1,15 +1,89 @@
-import type { EsCollections } from '../adapters/collections.es';
+import { DateTimeScalar, JSONScalar } from '@llmops/platform';
+import type { CollectionWithCount, IngestionJob, SearchMode, StoredDocument } from '../domain/model';
+import type { CollectionService } from '../domain/collections';
+import type { IngestionService } from '../domain/ingestion';
+import type { SearchService } from '../domain/search';
+import type { DocumentIndex } from '../domain/ports';
+import type { RetrievalMetrics } from '../metrics';
+import { UnknownReferenceError } from '../domain/errors';
+import { isCollectionName, isDocumentId, validateDocumentId } from '../domain/validation';
+import { toDocuments, toFilters, type DocumentArg, type SearchFilterArg } from './inputs';
 
 export interface Context {
-  collections: EsCollections;
+  collections: CollectionService;
+  ingestion: IngestionService;
+  search: SearchService;
+  documents: DocumentIndex;
+  metrics: RetrievalMetrics;
+}
+
+interface SearchArgs {
+  collection: string;
+  query: string;
+  mode: SearchMode;
+  k: number;
+  filters?: SearchFilterArg[] | null;
+  model?: string | null;
 }
 
 export const resolvers = {
+  DateTime: DateTimeScalar,
+  JSON: JSONScalar,
   Query: {
     collections: (_: unknown, __: unknown, ctx: Context) => ctx.collections.list(),
+    collection: async (_: unknown, args: { name: string }, ctx: Context) => {
+      const c = await ctx.collections.find(args.name);
+      return c ? { ...c, documentCount: await ctx.collections.count(c.name) } : null;
+    },
+    document: async (_: unknown, args: { collection: string; id: string }, ctx: Context) => {
+      await ctx.collections.get(args.collection, 'collection');
+      return ctx.documents.get(args.collection, validateDocumentId(args.id, 'id'));
+    },
+    ingestionJob: (_: unknown, args: { id: string }, ctx: Context) => ctx.ingestion.job(args.id, 0),
+    search: async (_: unknown, args: SearchArgs, ctx: Context) => {
+      const done = ctx.metrics.timeSearch(args.mode);
+      try {
+        const result = await ctx.search.search({
+          collection: args.collection,
+          query: args.query,
+          mode: args.mode,
+          k: args.k,
+          filters: toFilters(args.filters),
+          model: args.model ?? null,
+        });
+        done(true);
+        return result;
+      } catch (err) {
+        done(false);
+        throw err;
+      }
+    },
+  },
+  Mutation: {
+    createCollection: (_: unknown, { input }: { input: { name: string; description?: string | null; model?: string | null } }, ctx: Context) =>
+      ctx.collections.create({ name: input.name, description: input.description ?? null, model: input.model ?? null }),
+    deleteCollection: (_: unknown, args: { name: string }, ctx: Context) => ctx.collections.delete(args.name),
+    ingestDocuments: (_: unknown, args: { collection: string; documents: DocumentArg[] }, ctx: Context) =>
+      ctx.ingestion.ingest(args.collection, toDocuments(args.documents)),
   },
   Collection: {
-    __resolveReference: async (ref: { name: string }, ctx: Context) =>
-      (await ctx.collections.list()).find((c) => c.name === ref.name) ?? null,
+    __resolveReference: async (ref: { name: string }, ctx: Context) => {
+      const c = await ctx.collections.find(ref.name);
+      return c ? { ...c, documentCount: await ctx.collections.count(c.name) } : null;
+    },
+    encoder: (c: CollectionWithCount) => ({ model: c.encoder.model, dimensions: c.encoder.dimensions }),
+  },
+  Document: {
+    __resolveReference: async (ref: { collection: string; id: string }, ctx: Context): Promise<StoredDocument | null> => {
+      if (!isCollectionName(ref.collection) || !isDocumentId(ref.id)) return null;
+      return ctx.documents.get(ref.collection, ref.id).catch((err: unknown) => {
+        if (err instanceof UnknownReferenceError) return null;
+        throw err;
+      });
+    },
+  },
+  IngestionJob: {
+    failures: async (job: IngestionJob, args: { first: number }, ctx: Context) =>
+      args.first === 0 || job.failed === 0 ? [] : (await ctx.ingestion.job(job.id, args.first)).failures,
   },
 };

@@ -1,0 +1,79 @@
+// The part of the platform the retrieval benchmarks need, started fresh under .run/: Kafka and
+// Elasticsearch (1 GiB heap), the encoder and the retrieval service (from dist/, so build first).
+// Ports follow the integration tests' plan (LLMOPS_TEST_PORT_OFFSET shifts them), so do not run a
+// benchmark and the integration tests on the same offset at once.
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { join } from 'node:path';
+import { modelDir, spawnManaged, startElasticsearch, startKafka, testInfraPorts, testPorts, waitFor, type ManagedProcess } from '@llmops/testkit';
+
+export const repoRoot = join(__dirname, '..');
+
+export interface SearchStack {
+  elasticsearchUrl: string;
+  kafkaBrokers: string[];
+  encoderAddress: string;
+  retrievalUrl: string;
+  retrievalGrpc: string;
+  stop(): Promise<void>;
+}
+
+export async function startSearchStack(name: string, env: { encoder?: Record<string, string>; retrieval?: Record<string, string> } = {}): Promise<SearchStack> {
+  mkdirSync(join(repoRoot, '.run'), { recursive: true });
+  const runDir = mkdtempSync(join(repoRoot, '.run', `bench-${name}-`));
+  const log = (m: string) => process.stderr.write(`[${name}] ${m}\n`);
+  log(`starting Kafka and Elasticsearch (${runDir})`);
+  const [es, kafka] = await Promise.all([
+    startElasticsearch({ dataDir: join(runDir, 'elasticsearch'), port: testInfraPorts.elasticsearch, heapMb: 1024 }),
+    startKafka({ dataDir: join(runDir, 'kafka'), port: testInfraPorts.kafka, controllerPort: testInfraPorts.kafkaController }),
+  ]);
+  const processes: ManagedProcess[] = [];
+  const stop = async () => {
+    await Promise.allSettled(processes.map((p) => p.stop()));
+    await Promise.allSettled([es.stop(), kafka.stop()]);
+  };
+  try {
+    const encoderGrpc = testPorts.grpcBase + 3;
+    const retrievalGrpc = testPorts.grpcBase + 4;
+    const retrievalHttp = testPorts.httpBase + 4;
+    const program = async (service: string, httpPort: number, programEnv: Record<string, string>) => {
+      const p = await spawnManaged({
+        name: service,
+        command: process.execPath,
+        args: ['--enable-source-maps', join(repoRoot, 'services', service, 'dist', 'main.js')],
+        logFile: join(runDir, `${service}.log`),
+        pidDir: runDir,
+        cwd: repoRoot,
+        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', LOG_LEVEL: 'warn', HTTP_PORT: String(httpPort), ...programEnv },
+      });
+      processes.push(p);
+      await waitFor(async () => (await fetch(`http://127.0.0.1:${httpPort}/readyz`).catch(() => null))?.status === 200, {
+        timeoutMs: 120_000,
+        what: `${service} to be ready`,
+        process: p,
+      });
+      log(`${service} ready`);
+    };
+    await program('encoder', testPorts.httpBase + 3, { MODEL_DIR: modelDir(), GRPC_PORT: String(encoderGrpc), ...env.encoder });
+    await program('retrieval', retrievalHttp, {
+      ELASTICSEARCH_URL: es.url,
+      KAFKA_BROKERS: kafka.brokers.join(','),
+      ENCODER_ADDRESS: `127.0.0.1:${encoderGrpc}`,
+      GRPC_PORT: String(retrievalGrpc),
+      ...env.retrieval,
+    });
+    return {
+      elasticsearchUrl: es.url,
+      kafkaBrokers: kafka.brokers,
+      encoderAddress: `127.0.0.1:${encoderGrpc}`,
+      retrievalUrl: `http://127.0.0.1:${retrievalHttp}/graphql`,
+      retrievalGrpc: `127.0.0.1:${retrievalGrpc}`,
+      stop,
+    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+export const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+export const round = (x: number, digits = 2) => Number(x.toFixed(digits));

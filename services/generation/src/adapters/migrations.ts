@@ -1,0 +1,82 @@
+import { outboxMigration, type Migration } from '@llmops/platform';
+
+export const schema = 'generation';
+
+export const migrations: Migration[] = [
+  outboxMigration,
+  {
+    id: '0001-generations',
+    sql: `
+      CREATE TABLE generations (
+        id uuid PRIMARY KEY,
+        status text NOT NULL CHECK (status IN ('SUCCEEDED', 'FAILED', 'CANCELLED')),
+        prompt_id uuid,
+        prompt_name text,
+        prompt_version_id uuid,
+        prompt_version integer,
+        inline_prompt jsonb,
+        variables jsonb NOT NULL,
+        rendered_messages jsonb,
+        output text,
+        model text,
+        backend text,
+        fallback_from jsonb,
+        parameters jsonb,
+        prompt_tokens integer,
+        completion_tokens integer,
+        latency_ms integer NOT NULL,
+        ttft_ms integer,
+        finish_reason text,
+        trace_id text,
+        retrieved_document_ids text[] NOT NULL DEFAULT '{}',
+        error jsonb,
+        session_id uuid,
+        pipeline_run_id uuid,
+        created_at timestamptz NOT NULL
+      );
+      CREATE INDEX generations_by_version ON generations (prompt_version_id, created_at DESC, id DESC) WHERE prompt_version_id IS NOT NULL;`,
+  },
+  {
+    id: '0002-pipelines-sessions',
+    sql: `
+      CREATE TABLE pipelines (
+        id uuid PRIMARY KEY,
+        name text NOT NULL UNIQUE,
+        description text,
+        definition jsonb NOT NULL,
+        created_at timestamptz NOT NULL
+      );
+      CREATE TABLE pipeline_runs (
+        id uuid PRIMARY KEY,
+        pipeline_id uuid NOT NULL REFERENCES pipelines (id),
+        status text NOT NULL CHECK (status IN ('SUCCEEDED', 'FAILED')),
+        inputs jsonb NOT NULL,
+        outputs jsonb,
+        nodes jsonb NOT NULL,
+        session_id uuid,
+        trace_id text,
+        error jsonb,
+        latency_ms integer NOT NULL,
+        started_at timestamptz NOT NULL,
+        finished_at timestamptz NOT NULL
+      );
+      CREATE INDEX pipeline_runs_by_pipeline ON pipeline_runs (pipeline_id, started_at DESC);
+      CREATE TABLE sessions (
+        id uuid PRIMARY KEY,
+        window_messages integer NOT NULL,
+        token_budget integer NOT NULL,
+        metadata jsonb NOT NULL,
+        created_at timestamptz NOT NULL
+      );
+      CREATE TABLE session_messages (
+        session_id uuid NOT NULL REFERENCES sessions (id),
+        seq bigserial,
+        role text NOT NULL CHECK (role IN ('SYSTEM', 'USER', 'ASSISTANT')),
+        content text NOT NULL,
+        tokens integer NOT NULL,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (session_id, seq)
+      );
+      CREATE INDEX generations_by_session ON generations (session_id, created_at) WHERE session_id IS NOT NULL;`,
+  },
+];

@@ -1,0 +1,68 @@
+// Generation's business errors. Each is a DomainError, so every transport maps its code once.
+import { DomainError, InputError, type ErrorCode } from '@llmops/platform';
+
+/** The model name is not routed to any backend. */
+export class UnknownModelError extends DomainError {
+  readonly code = 'NOT_FOUND' as const;
+  constructor(model: string, known: string[]) {
+    super(`unknown model: ${model} (known: ${known.join(', ')})`, { field: 'model', model, known });
+  }
+}
+
+/** Prompt + max tokens do not fit the model's context. */
+export class PromptTooLongError extends InputError {
+  constructor(promptTokens: number, maxTokens: number, contextLength: number) {
+    super(
+      `prompt too long for the context: ${promptTokens} prompt tokens + ${maxTokens} max tokens exceed the model's ${contextLength}`,
+      'prompt',
+      { promptTokens, maxTokens, contextLength },
+    );
+  }
+}
+
+/** A backend could not answer (unreachable, overloaded, failed): a fallback backend may take over. */
+export class BackendUnavailableError extends DomainError {
+  readonly code = 'UNAVAILABLE' as const;
+  constructor(readonly backend: string, reason: string, options?: { cause?: unknown }) {
+    super(`model backend ${backend} is unavailable: ${reason}`, { dependency: `backend:${backend}`, reason }, options);
+  }
+}
+
+/** The generation ran past its deadline. */
+export class GenerationTimeoutError extends DomainError {
+  readonly code = 'UNAVAILABLE' as const;
+  constructor(timeoutMs: number) {
+    super(`generation did not finish within ${timeoutMs} ms`, { dependency: 'model backend', reason: 'DEADLINE_EXCEEDED', timeoutMs });
+  }
+}
+
+/** The caller went away (client disconnect, cancelled call) or the service is shutting down. */
+export class GenerationCancelledError extends DomainError {
+  readonly code = 'UNAVAILABLE' as const;
+  constructor(reason = 'the caller cancelled') {
+    super(`generation cancelled: ${reason}`, { reason: 'CANCELLED' });
+  }
+}
+
+/** An error answered by a peer service (registry, retrieval), passed on with its code and details. */
+export class PeerServiceError extends DomainError {
+  constructor(readonly code: ErrorCode, message: string, details: Record<string, unknown>) {
+    super(message, details);
+  }
+}
+
+/** An unexpected failure, recorded and answered without internals. */
+export class GenerationFailedError extends DomainError {
+  readonly code = 'INTERNAL_SERVER_ERROR' as const;
+  constructor(cause: unknown) {
+    super('generation failed', {}, { cause });
+  }
+}
+
+/** A version with augmentation steps cannot be rendered without the retrieval service. */
+export class AugmentationUnavailableError extends DomainError {
+  readonly code = 'UNAVAILABLE' as const;
+  constructor(reason: string, options?: { cause?: unknown }) {
+    super(`augmentation requires retrieval: ${reason}`, { dependency: 'retrieval', reason }, options);
+  }
+}

@@ -1,0 +1,368 @@
+// The generate use case: render the prompt (registered, with its augmentation steps, or inline),
+// route to a backend, run the model within the deadline (a fallback backend takes over when the
+// routed one is unavailable), and record every call, failed ones included, as a Generation.
+import { DomainError, InputError, UnavailableError } from '@llmops/platform';
+import type { ChatMessage, Generation, GenerationParameters, GenerateRequest, InlinePrompt, Page } from './model';
+import type { GenerationStore, ModelBackend, PromptRegistry, RenderedVersion, Retriever, VersionInfo } from './ports';
+import type { ConversationMemory } from './memory';
+import type { ModelRouter, Route } from './router';
+import { resolveParameters, type ParameterLimits } from './parameters';
+import { renderInlinePrompt, renderTemplate } from './template';
+import { deadlineSignal, linkSignals } from './signals';
+import {
+  AugmentationUnavailableError,
+  BackendUnavailableError,
+  GenerationCancelledError,
+  GenerationFailedError,
+  GenerationTimeoutError,
+  PromptTooLongError,
+} from './errors';
+
+export type GenerationEvent =
+  | { type: 'started'; generationId: string; model: string; backend: string; promptVersionId: string | null }
+  | { type: 'text'; generationId: string; text: string };
+
+export interface GenerateOptions {
+  /** Aborted when the caller goes away (client disconnect, cancelled gRPC call). */
+  signal: AbortSignal;
+  /** A deadline shorter than the service's, e.g. a gRPC call's. */
+  timeoutMs?: number;
+  onEvent?: (event: GenerationEvent) => void;
+  pipelineRunId?: string | null;
+}
+
+/** Hooks for metrics and logs; the domain itself does no I/O. */
+export interface GenerationObserver {
+  completed(generation: Generation): void;
+  recordFailed(generation: Generation, err: unknown): void;
+}
+
+export interface GenerationLimits extends ParameterLimits {
+  /** The service's deadline for one call, rendering included. */
+  timeoutMs: number;
+  /** Completions per call (n). */
+  maxCompletions: number;
+}
+
+export interface GenerationDeps {
+  router: ModelRouter;
+  registry: PromptRegistry;
+  /** null: retrieval is not configured, and augmented prompts are UNAVAILABLE. */
+  retriever: Retriever | null;
+  store: GenerationStore;
+  memory: ConversationMemory | null;
+  limits: GenerationLimits;
+  traceId: () => string | null;
+  newId: () => string;
+  observer?: GenerationObserver;
+  now?: () => number;
+}
+
+/** The prompt after rendering: what every completion of one call shares. */
+interface Prepared {
+  version: VersionInfo | null;
+  inlinePrompt: InlinePrompt | null;
+  messages: ChatMessage[];
+  /** The prompt without session history: what is appended to the session. */
+  promptMessages: ChatMessage[];
+  retrievedDocumentIds: string[];
+  parameters: GenerationParameters;
+  route: Route;
+}
+
+export class GenerationService {
+  private readonly now: () => number;
+
+  constructor(private readonly deps: GenerationDeps) {
+    this.now = deps.now ?? (() => performance.now());
+  }
+
+  get router(): ModelRouter {
+    return this.deps.router;
+  }
+
+  /** One completion, recorded; its text is streamed through `onEvent` as it is generated. */
+  async generate(request: GenerateRequest, opts: GenerateOptions): Promise<Generation> {
+    const [generation] = await this.generateN(request, 1, opts);
+    return generation!;
+  }
+
+  /** `n` completions of one rendered prompt, run concurrently, each recorded as its own Generation. */
+  async generateN(request: GenerateRequest, n: number, opts: GenerateOptions): Promise<Generation[]> {
+    const { limits } = this.deps;
+    const started = this.now();
+    const createdAt = new Date();
+    const timeoutMs = Math.max(1, Math.min(limits.timeoutMs, opts.timeoutMs ?? Infinity));
+    const deadline = deadlineSignal(timeoutMs);
+    const linked = linkSignals(opts.signal, deadline.signal);
+    try {
+      return await this.generateWithin(request, n, opts, { signal: linked.signal, deadline: deadline.signal, timeoutMs, started, createdAt });
+    } finally {
+      linked.release();
+      deadline.release();
+    }
+  }
+
+  /** generateN once the call's signal (caller + deadline) is set up. */
+  private async generateWithin(
+    request: GenerateRequest,
+    n: number,
+    opts: GenerateOptions,
+    call: { signal: AbortSignal; deadline: AbortSignal; timeoutMs: number; started: number; createdAt: Date },
+  ): Promise<Generation[]> {
+    const { limits } = this.deps;
+    const { signal, started } = call;
+    const failure = (err: unknown) =>
+      call.deadline.aborted ? new GenerationTimeoutError(call.timeoutMs) : opts.signal.aborted ? new GenerationCancelledError() : err;
+    const base = this.draft(request, call.createdAt, opts.pipelineRunId ?? null);
+
+    let prepared: Prepared;
+    try {
+      if (!Number.isInteger(n) || n < 1 || n > limits.maxCompletions) {
+        throw new InputError(`n: must be from 1 to ${limits.maxCompletions}, got ${n}`, 'n', { limit: limits.maxCompletions });
+      }
+      prepared = await this.prepare(request, signal);
+    } catch (err) {
+      const error = toDomainError(failure(err));
+      const generation = { ...base, id: this.deps.newId(), latencyMs: this.elapsed(started) };
+      await this.recordFailure(generation, error, null, null);
+      throw error;
+    }
+
+    const results = await Promise.allSettled(
+      Array.from({ length: n }, (_, i) => {
+        const parameters =
+          n > 1 && prepared.parameters.seed !== null ? { ...prepared.parameters, seed: prepared.parameters.seed + i } : prepared.parameters;
+        return this.complete({ ...base, id: this.deps.newId() }, { ...prepared, parameters }, started, signal, failure, opts.onEvent);
+      }),
+    );
+    const rejected = results.find((r) => r.status === 'rejected');
+    if (rejected) throw rejected.reason;
+    const generations = results.map((r) => (r as PromiseFulfilledResult<Generation>).value);
+    if (request.sessionId && request.appendToSession !== false && this.deps.memory) {
+      await this.deps.memory.append(request.sessionId, [...prepared.promptMessages, { role: 'ASSISTANT', content: generations[0]!.output ?? '' }]);
+    }
+    return generations;
+  }
+
+  findById(id: string): Promise<Generation | null> {
+    return this.deps.store.findById(id);
+  }
+
+  listByPromptVersion(promptVersionId: string, first: number, after: string | null): Promise<Page<Generation>> {
+    if (!Number.isInteger(first) || first < 1 || first > 100) throw new InputError('first: must be from 1 to 100', 'first');
+    return this.deps.store.listByPromptVersion(promptVersionId, first, after);
+  }
+
+  /** Counts tokens of messages with the default model's tokenizer when it runs in-process. */
+  countTokens(messages: ChatMessage[]): number | null {
+    const route = this.deps.router.route(null);
+    return route.backend.countPromptTokens(route.model.name, messages);
+  }
+
+  private draft(request: GenerateRequest, createdAt: Date, pipelineRunId: string | null): Omit<Generation, 'id'> {
+    return {
+      status: 'FAILED',
+      promptId: null,
+      promptName: request.source.kind === 'registered' ? request.source.promptName : null,
+      promptVersionId: null,
+      promptVersion: null,
+      inlinePrompt: request.source.kind === 'inline' ? request.source.prompt : null,
+      variables: request.variables,
+      renderedMessages: null,
+      output: null,
+      model: null,
+      backend: null,
+      fallbackFrom: null,
+      parameters: null,
+      promptTokens: null,
+      completionTokens: null,
+      latencyMs: 0,
+      timeToFirstTokenMs: null,
+      finishReason: null,
+      traceId: this.deps.traceId(),
+      retrievedDocumentIds: [],
+      error: null,
+      sessionId: request.sessionId,
+      pipelineRunId,
+      createdAt,
+    };
+  }
+
+  private async prepare(request: GenerateRequest, signal: AbortSignal): Promise<Prepared> {
+    let version: VersionInfo | null = null;
+    let promptMessages: ChatMessage[];
+    let retrievedDocumentIds: string[] = [];
+    if (request.source.kind === 'registered') {
+      const rendered = await this.renderRegistered(request.source.promptName, request.source.selector, request.variables, signal);
+      version = rendered.version;
+      promptMessages = rendered.messages;
+      retrievedDocumentIds = rendered.retrievedDocumentIds;
+    } else {
+      promptMessages = renderInlinePrompt(request.source.prompt, request.variables);
+    }
+    const history = request.sessionId ? await this.sessionWindow(request.sessionId) : [];
+    const parameters = resolveParameters(request.parameters, version?.modelParameters ?? {}, this.deps.limits);
+    const route = this.deps.router.route(request.model ?? version?.modelParameters.model ?? null);
+    const messages = [...leadingSystem(promptMessages), ...history, ...afterSystem(promptMessages)];
+    checkContext(route, messages, parameters);
+    return { version, inlinePrompt: request.source.kind === 'inline' ? request.source.prompt : null, messages, promptMessages, retrievedDocumentIds, parameters, route };
+  }
+
+  private async sessionWindow(sessionId: string): Promise<ChatMessage[]> {
+    if (!this.deps.memory) throw new UnavailableError('sessions');
+    return this.deps.memory.window(sessionId);
+  }
+
+  /** Runs the version's augmentation steps, then renders that exact version with their results. */
+  private async renderRegistered(
+    promptName: string,
+    selector: Parameters<PromptRegistry['getVersion']>[1],
+    variables: Record<string, unknown>,
+    signal: AbortSignal,
+  ): Promise<RenderedVersion & { retrievedDocumentIds: string[] }> {
+    // One round trip in the common case (no augmentation): render first, and read the version
+    // only when the render shows augmentation steps or fails (their output variables are missing).
+    let version: VersionInfo;
+    try {
+      const rendered = await this.deps.registry.render(promptName, selector, variables, signal);
+      if (rendered.version.augmentation.length === 0) return { ...rendered, retrievedDocumentIds: [] };
+      version = rendered.version;
+    } catch (err) {
+      if (!(err instanceof DomainError) || err.code !== 'BAD_USER_INPUT') throw err;
+      version = await this.deps.registry.getVersion(promptName, selector, signal);
+      if (version.augmentation.length === 0) throw err;
+    }
+    const retriever = this.deps.retriever;
+    if (!retriever) throw new AugmentationUnavailableError('RETRIEVAL_ADDRESS is not configured');
+    const steps = await Promise.all(
+      version.augmentation.map(async (step, i) => {
+        const query = renderTemplate(step.queryTemplate, variables, `augmentation.${i}.queryTemplate`);
+        const documents = await retriever.search(step.collection, query, step.k, signal);
+        return { step, documents };
+      }),
+    );
+    const augmented = { ...variables };
+    for (const { step, documents } of steps) augmented[step.outputVariable] = documents.map((d) => d.text);
+    const rendered = await this.deps.registry.render(promptName, { kind: 'number', number: version.number }, augmented, signal);
+    return { ...rendered, retrievedDocumentIds: [...new Set(steps.flatMap((s) => s.documents.map((d) => d.id)))] };
+  }
+
+  /** One model call (with fallback) and its record. */
+  private async complete(
+    base: Omit<Generation, 'id'> & { id: string },
+    prepared: Prepared,
+    started: number,
+    signal: AbortSignal,
+    failure: (err: unknown) => unknown,
+    onEvent: GenerateOptions['onEvent'],
+  ): Promise<Generation> {
+    const generation: Generation = {
+      ...base,
+      promptId: prepared.version?.promptId ?? null,
+      promptName: prepared.version?.promptName ?? base.promptName,
+      promptVersionId: prepared.version?.id ?? null,
+      promptVersion: prepared.version?.number ?? null,
+      renderedMessages: prepared.messages,
+      parameters: prepared.parameters,
+      retrievedDocumentIds: prepared.retrievedDocumentIds,
+      model: prepared.route.model.name,
+      backend: prepared.route.backend.name,
+    };
+    let text = '';
+    let firstTextAt: number | null = null;
+    const onText = (delta: string) => {
+      if (!delta) return;
+      firstTextAt ??= this.now();
+      text += delta;
+      onEvent?.({ type: 'text', generationId: generation.id, text: delta });
+    };
+    onEvent?.({
+      type: 'started',
+      generationId: generation.id,
+      model: generation.model!,
+      backend: generation.backend!,
+      promptVersionId: generation.promptVersionId,
+    });
+    let route = prepared.route;
+    try {
+      let result;
+      try {
+        result = await this.callBackend(route, prepared, signal, onText);
+      } catch (err) {
+        const fallback = this.deps.router.fallbackFor(route);
+        if (!(err instanceof BackendUnavailableError) || text !== '' || signal.aborted || !fallback) throw err;
+        generation.fallbackFrom = { backend: route.backend.name, model: route.model.name, error: err.message };
+        route = fallback;
+        generation.model = route.model.name;
+        generation.backend = route.backend.name;
+        checkContext(route, prepared.messages, prepared.parameters);
+        result = await this.callBackend(route, prepared, signal, onText);
+      }
+      Object.assign(generation, {
+        status: 'SUCCEEDED',
+        output: result.text,
+        finishReason: result.finishReason,
+        promptTokens: result.promptTokens,
+        completionTokens: result.completionTokens,
+        latencyMs: this.elapsed(started),
+        timeToFirstTokenMs: firstTextAt === null ? null : Math.round(firstTextAt - started),
+      } satisfies Partial<Generation>);
+      await this.deps.store.record(generation);
+      this.deps.observer?.completed(generation);
+      return generation;
+    } catch (err) {
+      const error = toDomainError(failure(err));
+      generation.output = text || null;
+      generation.latencyMs = this.elapsed(started);
+      generation.timeToFirstTokenMs = firstTextAt === null ? null : Math.round(firstTextAt - started);
+      await this.recordFailure(generation, error, text, route.backend);
+      throw error;
+    }
+  }
+
+  private callBackend(route: Route, prepared: Prepared, signal: AbortSignal, onText: (t: string) => void) {
+    return route.backend.generate({ model: route.model.name, messages: prepared.messages, parameters: prepared.parameters, signal, onText });
+  }
+
+  private async recordFailure(generation: Generation, error: DomainError, text: string | null, backend: ModelBackend | null): Promise<void> {
+    const cancelled = error instanceof GenerationCancelledError;
+    generation.status = cancelled ? 'CANCELLED' : 'FAILED';
+    generation.finishReason = backend === null ? null : cancelled ? 'CANCELLED' : 'ERROR';
+    generation.output = text || null;
+    generation.error = { code: error.code, message: error.message, details: { ...error.details } };
+    error.details['generationId'] = generation.id;
+    try {
+      await this.deps.store.record(generation);
+      this.deps.observer?.completed(generation);
+    } catch (err) {
+      // The caller gets the generation's own error; the lost record is logged by the observer.
+      this.deps.observer?.recordFailed(generation, err);
+      delete error.details['generationId'];
+    }
+  }
+
+  private elapsed(started: number): number {
+    return Math.max(0, Math.round(this.now() - started));
+  }
+}
+
+function toDomainError(err: unknown): DomainError {
+  if (err instanceof DomainError) return err;
+  return new GenerationFailedError(err);
+}
+
+function checkContext(route: Route, messages: ChatMessage[], parameters: GenerationParameters): void {
+  const promptTokens = route.backend.countPromptTokens(route.model.name, messages);
+  if (promptTokens !== null && promptTokens + parameters.maxTokens > route.model.contextLength) {
+    throw new PromptTooLongError(promptTokens, parameters.maxTokens, route.model.contextLength);
+  }
+}
+
+/** Session history goes after the prompt's leading system messages and before the rest. */
+const leadingSystem = (messages: ChatMessage[]) => messages.slice(0, firstNonSystem(messages));
+const afterSystem = (messages: ChatMessage[]) => messages.slice(firstNonSystem(messages));
+function firstNonSystem(messages: ChatMessage[]): number {
+  const i = messages.findIndex((m) => m.role !== 'SYSTEM');
+  return i < 0 ? messages.length : i;
+}

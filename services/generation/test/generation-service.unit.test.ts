@@ -1,0 +1,245 @@
+/** @jest-environment ./services/generation/test/llama-environment.js */
+// The generate use case with the real embedded model and in-memory fakes of the registry, the
+// retriever and the store: rendering, parameters, limits, deadlines, cancellation, fallback, and a
+// record for every call.
+import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:net';
+import { DomainError, InputError } from '@llmops/platform';
+import { buildBackends, type Backends } from '../src/build-backends';
+import { GenerationService, type GenerationDeps, type GenerationEvent } from '../src/domain/generation-service';
+import type { GenerateRequest } from '../src/domain/model';
+import { ModelRouter } from '../src/domain/router';
+import { OpenAiCompatibleBackend } from '../src/adapters/openai-backend.http';
+import { FakePromptRegistry, FakeRetriever, MemoryGenerationStore } from './fakes';
+import { generationSettings, loadNodeLlamaCpp } from './model-fixture';
+
+let backends: Backends;
+const limits = { maxTokens: 256, defaultMaxTokens: 16, defaultTemperature: 0, timeoutMs: 60_000, maxCompletions: 8 };
+
+beforeAll(async () => {
+  backends = await buildBackends(generationSettings({ GENERATION_SEQUENCES: '2', GENERATION_CONTEXT_SIZE: '512' }), { loadNodeLlamaCpp });
+});
+afterAll(() => backends.close());
+
+const registry = new FakePromptRegistry([
+  {
+    promptName: 'qa/answer',
+    number: 1,
+    messages: [
+      { role: 'SYSTEM', content: 'You answer in one short sentence.' },
+      { role: 'USER', content: '{{question}}' },
+    ],
+    aliases: ['production'],
+    modelParameters: { maxTokens: 12, temperature: 0 },
+  },
+  {
+    promptName: 'qa/answer',
+    number: 2,
+    messages: [{ role: 'USER', content: 'Answer briefly: {{question}}' }],
+  },
+  {
+    promptName: 'support/rag',
+    number: 1,
+    messages: [{ role: 'USER', content: 'Articles:\n{{articles}}\n\nQuestion: {{question}}' }],
+    augmentation: [{ kind: 'RETRIEVE', collection: 'help-centre', queryTemplate: 'help with {{question}}', k: 2, outputVariable: 'articles' }],
+  },
+]);
+
+function service(overrides: Partial<GenerationDeps> = {}) {
+  const store = new MemoryGenerationStore();
+  const svc = new GenerationService({
+    router: backends.router,
+    registry,
+    retriever: null,
+    store,
+    memory: null,
+    limits,
+    traceId: () => 'trace-1',
+    newId: randomUUID,
+    ...overrides,
+  });
+  return { svc, store: (overrides.store as MemoryGenerationStore | undefined) ?? store };
+}
+
+const inline = (template: string, variables: Record<string, unknown> = {}, parameters = {}): GenerateRequest => ({
+  source: { kind: 'inline', prompt: { kind: 'TEXT', template } },
+  variables,
+  model: null,
+  parameters,
+  sessionId: null,
+});
+
+const signal = () => new AbortController().signal;
+
+async function failure(p: Promise<unknown>): Promise<DomainError> {
+  const err = await p.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(DomainError);
+  return err as DomainError;
+}
+
+test('an inline template is rendered, generated and recorded with tokens, timings and trace id', async () => {
+  const { svc, store } = service();
+  const events: GenerationEvent[] = [];
+  const g = await svc.generate(inline('What is the capital of {{country}}?', { country: 'France' }), { signal: signal(), onEvent: (e) => events.push(e) });
+  expect(g.status).toBe('SUCCEEDED');
+  expect(g.output!.trim().length).toBeGreaterThan(0);
+  expect(g.renderedMessages).toEqual([{ role: 'USER', content: 'What is the capital of France?' }]);
+  expect(g).toMatchObject({ model: 'smollm2-135m-instruct', backend: 'embedded', traceId: 'trace-1', promptVersionId: null, error: null });
+  expect(g.parameters).toEqual({ maxTokens: 16, temperature: 0, topP: 1, seed: null, stop: [] });
+  expect(g.promptTokens).toBeGreaterThan(5);
+  expect(g.completionTokens).toBeGreaterThan(0);
+  expect(g.completionTokens).toBeLessThanOrEqual(16);
+  expect(g.timeToFirstTokenMs).toBeGreaterThanOrEqual(0);
+  expect(g.timeToFirstTokenMs).toBeLessThanOrEqual(g.latencyMs);
+  expect(['STOP', 'LENGTH']).toContain(g.finishReason);
+  expect(store.records).toEqual([g]);
+  expect(events[0]).toEqual({ type: 'started', generationId: g.id, model: 'smollm2-135m-instruct', backend: 'embedded', promptVersionId: null });
+  expect(
+    events
+      .slice(1)
+      .map((e) => (e.type === 'text' ? e.text : ''))
+      .join(''),
+  ).toBe(g.output);
+});
+
+test('a registered prompt is rendered by the registry; the exact version and its parameters are recorded, request parameters win', async () => {
+  const { svc } = service();
+  const byAlias = await svc.generate(
+    { source: { kind: 'registered', promptName: 'qa/answer', selector: { kind: 'alias', alias: 'production' } }, variables: { question: 'Why is the sky blue?' }, model: null, parameters: {}, sessionId: null },
+    { signal: signal() },
+  );
+  expect(byAlias).toMatchObject({ promptName: 'qa/answer', promptVersion: 1, promptVersionId: '00000000-0000-4000-8000-000000000001' });
+  expect(byAlias.parameters!.maxTokens).toBe(12);
+  expect(byAlias.renderedMessages![0]).toEqual({ role: 'SYSTEM', content: 'You answer in one short sentence.' });
+  // Without augmentation steps, one render call resolves the alias and renders.
+  expect(registry.renders.at(-1)!.selector).toEqual({ kind: 'alias', alias: 'production' });
+
+  const latest = await svc.generate(
+    { source: { kind: 'registered', promptName: 'qa/answer', selector: { kind: 'latest' } }, variables: { question: 'Explain how photosynthesis works in detail.' }, model: null, parameters: { maxTokens: 3 }, sessionId: null },
+    { signal: signal() },
+  );
+  expect(latest).toMatchObject({ promptVersion: 2, completionTokens: 3, finishReason: 'LENGTH' });
+});
+
+test('bad input is a typed error, and the failed call is still recorded with its error', async () => {
+  const { svc, store } = service();
+  const missing = await failure(svc.generate(inline('Hello {{name}} from {{place}}'), { signal: signal() }));
+  expect(missing).toBeInstanceOf(InputError);
+  expect(missing.details).toMatchObject({ field: 'variables', missing: ['name', 'place'] });
+  expect(missing.details['generationId']).toBe(store.last().id);
+  expect(store.last()).toMatchObject({ status: 'FAILED', error: { code: 'BAD_USER_INPUT' }, renderedMessages: null, finishReason: null });
+
+  const unknownPrompt = await failure(
+    svc.generate({ source: { kind: 'registered', promptName: 'nope', selector: { kind: 'latest' } }, variables: {}, model: null, parameters: {}, sessionId: null }, { signal: signal() }),
+  );
+  expect(unknownPrompt.code).toBe('NOT_FOUND');
+  expect(store.last()).toMatchObject({ status: 'FAILED', promptName: 'nope', error: { code: 'NOT_FOUND' } });
+
+  const renderError = await failure(
+    svc.generate({ source: { kind: 'registered', promptName: 'qa/answer', selector: { kind: 'number', number: 2 } }, variables: {}, model: null, parameters: {}, sessionId: null }, { signal: signal() }),
+  );
+  expect(renderError.details).toMatchObject({ problems: ['question: required'] });
+
+  const unknownModel = await failure(svc.generate({ ...inline('Hi'), model: 'gpt-17' }, { signal: signal() }));
+  expect(unknownModel.code).toBe('NOT_FOUND');
+  expect(unknownModel.details).toMatchObject({ field: 'model', known: ['smollm2-135m-instruct'] });
+
+  const tooMany = await failure(svc.generate(inline('Hi', {}, { maxTokens: 10_000 }), { signal: signal() }));
+  expect(tooMany.details).toMatchObject({ field: 'parameters.maxTokens', limit: 256 });
+
+  const tooLong = await failure(svc.generate(inline('Summarise: {{text}}', { text: 'many words '.repeat(400) }, { maxTokens: 100 }), { signal: signal() }));
+  expect(tooLong.details).toMatchObject({ field: 'prompt', maxTokens: 100 });
+  expect(tooLong.message).toContain('prompt too long for the context');
+  expect(store.records.every((g) => g.status === 'FAILED' && g.error !== null)).toBe(true);
+  expect(store.records).toHaveLength(6);
+});
+
+test('a generation past its deadline fails as UNAVAILABLE within the deadline and is recorded', async () => {
+  const { svc, store } = service({ limits: { ...limits, timeoutMs: 400, maxTokens: 2_000 } });
+  const started = performance.now();
+  const err = await failure(svc.generate(inline('Write a long story about a dragon.', {}, { maxTokens: 400, temperature: 0.8, seed: 3 }), { signal: signal() }));
+  expect(performance.now() - started).toBeLessThan(3_000);
+  expect(err.details).toMatchObject({ reason: 'DEADLINE_EXCEEDED', timeoutMs: 400 });
+  expect(store.last()).toMatchObject({ status: 'FAILED', finishReason: 'ERROR', error: { code: 'UNAVAILABLE' } });
+});
+
+test('a cancelled call stops generating and is recorded as CANCELLED with its partial output', async () => {
+  const { svc, store } = service();
+  const abort = new AbortController();
+  const err = await failure(
+    svc.generate(inline('Count from 1 to 100.', {}, { maxTokens: 200 }), {
+      signal: abort.signal,
+      onEvent: (e) => {
+        if (e.type === 'text') abort.abort();
+      },
+    }),
+  );
+  expect(err.details).toMatchObject({ reason: 'CANCELLED' });
+  const g = store.last();
+  expect(g).toMatchObject({ status: 'CANCELLED', finishReason: 'CANCELLED' });
+  expect(g.output!.length).toBeGreaterThan(0);
+  expect(g.timeToFirstTokenMs).not.toBeNull();
+});
+
+test('augmentation steps run through the retriever before rendering; document ids are recorded', async () => {
+  const retriever = new FakeRetriever([
+    { id: 'doc-1', title: 'Passwords', text: 'Reset your password from the login page.', score: 2 },
+    { id: 'doc-2', title: 'Accounts', text: 'Accounts can be deleted in settings.', score: 1 },
+  ]);
+  const rag = { source: { kind: 'registered' as const, promptName: 'support/rag', selector: { kind: 'latest' as const } }, variables: { question: 'resetting my password' }, model: null, parameters: {}, sessionId: null };
+  const { svc } = service({ retriever });
+  const g = await svc.generate(rag, { signal: signal() });
+  expect(retriever.queries).toEqual([{ collection: 'help-centre', query: 'help with resetting my password', k: 2 }]);
+  expect(g.retrievedDocumentIds).toEqual(['doc-1', 'doc-2']);
+  // The version read before retrieval is the one rendered after it, pinned by number.
+  expect(registry.renders.at(-1)).toMatchObject({ selector: { kind: 'number', number: 1 }, variables: { articles: [expect.any(String), expect.any(String)] } });
+  expect(g.renderedMessages![0]!.content).toContain('Reset your password from the login page.\nAccounts can be deleted in settings.');
+
+  const { svc: withoutRetrieval, store } = service();
+  const err = await failure(withoutRetrieval.generate(rag, { signal: signal() }));
+  expect(err.code).toBe('UNAVAILABLE');
+  expect(err.message).toContain('augmentation requires retrieval');
+  expect(err.details).toMatchObject({ dependency: 'retrieval' });
+  expect(store.last().status).toBe('FAILED');
+});
+
+test('n completions of one prompt run concurrently, each recorded as its own generation', async () => {
+  const { svc, store } = service();
+  const list = await svc.generateN(inline('Name a colour.', {}, { maxTokens: 6, temperature: 0.9, seed: 10 }), 3, { signal: signal() });
+  expect(list).toHaveLength(3);
+  expect(new Set(list.map((g) => g.id)).size).toBe(3);
+  expect(list.map((g) => g.parameters!.seed)).toEqual([10, 11, 12]);
+  expect(store.records).toHaveLength(3);
+  await expect(svc.generateN(inline('x'), 9, { signal: signal() })).rejects.toMatchObject({ details: { field: 'n' } });
+});
+
+test('when the routed backend is unavailable the fallback backend answers, and the failure is recorded on the generation', async () => {
+  const deadPort = await new Promise<number>((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+  const remote = new OpenAiCompatibleBackend({ name: 'gpu', baseUrl: `http://127.0.0.1:${deadPort}/v1`, models: [{ name: 'big-model', contextLength: 4096 }], timeoutMs: 2_000 });
+  const withFallback = new ModelRouter([remote, ...backends.all], { defaultModel: 'big-model', fallbackBackend: 'embedded' });
+  const { svc } = service({ router: withFallback });
+  const g = await svc.generate(inline('Say hello.', {}, { maxTokens: 5 }), { signal: signal() });
+  expect(g).toMatchObject({ status: 'SUCCEEDED', model: 'smollm2-135m-instruct', backend: 'embedded' });
+  expect(g.fallbackFrom).toMatchObject({ backend: 'gpu', model: 'big-model' });
+  expect(g.fallbackFrom!.error).toContain('ECONNREFUSED');
+
+  const noFallback = new ModelRouter([remote, ...backends.all], { defaultModel: 'big-model', fallbackBackend: null });
+  const err = await failure(service({ router: noFallback }).svc.generate(inline('Say hello.'), { signal: signal() }));
+  expect(err.details).toMatchObject({ dependency: 'backend:gpu' });
+});
+
+test('a record that cannot be written fails the call as UNAVAILABLE', async () => {
+  const store = new MemoryGenerationStore();
+  const { svc } = service({ store });
+  store.failNext = true;
+  const err = await failure(svc.generate(inline('Hi', {}, { maxTokens: 2 }), { signal: signal() }));
+  expect(err.code).toBe('UNAVAILABLE');
+});

@@ -1,0 +1,70 @@
+// How a collection is laid out in Elasticsearch: one index per collection, named by a prefix, whose
+// mapping's _meta records the collection (description, creation time, encoder binding).
+// BM25 with k1 = 0.9, b = 0.4 (Anserini's defaults) on title and text, as terms analysed by
+// keyword-terms.ts (stop words removed, Porter-stemmed; this Elasticsearch build has no stemmers),
+// kept out of _source; title and text themselves are stored for display only. Metadata strings map
+// to keyword so that term and range filters are exact.
+import type { Collection } from '../domain/model';
+
+export interface VectorIndexOptions {
+  /** int8_hnsw quantizes stored vectors (4x less memory), hnsw keeps float32. */
+  type: 'hnsw' | 'int8_hnsw';
+  m: number;
+  efConstruction: number;
+}
+
+export const bm25 = { k1: 0.9, b: 0.4 } as const;
+
+/** The analysed terms of title and text that BM25 searches. */
+export const keywordFields = { title: 'title_terms', text: 'text_terms' } as const;
+
+export function collectionIndexBody(collection: Collection, vectors: VectorIndexOptions) {
+  return {
+    settings: {
+      number_of_shards: 1,
+      number_of_replicas: 0,
+      similarity: { llmops_bm25: { type: 'BM25', ...bm25 } },
+    },
+    mappings: {
+      dynamic: 'strict' as const,
+      _source: { excludes: [keywordFields.title, keywordFields.text] },
+      // Only ISO 8601 strings become dates, so that filters can always give bounds in that format.
+      date_detection: true,
+      dynamic_date_formats: ['strict_date_optional_time'],
+      _meta: {
+        collection: {
+          description: collection.description,
+          createdAt: collection.createdAt.toISOString(),
+          encoder: collection.encoder,
+        },
+      },
+      dynamic_templates: [
+        { metadata_strings: { path_match: 'metadata.*', match_mapping_type: 'string' as const, mapping: { type: 'keyword', ignore_above: 1024 } } },
+      ],
+      properties: {
+        title: { type: 'text' as const, index: false },
+        text: { type: 'text' as const, index: false },
+        [keywordFields.title]: { type: 'text' as const, similarity: 'llmops_bm25', analyzer: 'whitespace' },
+        [keywordFields.text]: { type: 'text' as const, similarity: 'llmops_bm25', analyzer: 'whitespace' },
+        metadata: { type: 'object' as const, dynamic: true },
+        embedding: {
+          type: 'dense_vector' as const,
+          dims: collection.encoder.dimensions,
+          index: true,
+          // The encoder's vectors have unit length, so the dot product is the cosine (and cheaper).
+          similarity: 'dot_product' as const,
+          index_options: { type: vectors.type, m: vectors.m, ef_construction: vectors.efConstruction },
+        },
+        job_id: { type: 'keyword' as const },
+        indexed_at: { type: 'date' as const },
+      },
+    },
+  };
+}
+
+/** The collection recorded in an index mapping's _meta, or null when the index is not a collection. */
+export function collectionFromMeta(name: string, meta: unknown): Collection | null {
+  const c = (meta as { collection?: { description?: string | null; createdAt?: string; encoder?: Collection['encoder'] } } | undefined)?.collection;
+  if (!c?.encoder || !c.createdAt) return null;
+  return { name, description: c.description ?? null, createdAt: new Date(c.createdAt), encoder: c.encoder };
+}

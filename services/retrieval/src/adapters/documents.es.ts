@@ -1,0 +1,165 @@
+// A collection's documents in its Elasticsearch index: bulk writes (idempotent by id), BM25 and
+// kNN queries with metadata filters, and both in one _msearch round trip for HYBRID.
+import type { Client } from '@elastic/elasticsearch';
+import type { estypes } from '@elastic/elasticsearch';
+import type { IndexableDocument, MetadataFilter, RankedDocument, StoredDocument } from '../domain/model';
+import type { DocumentIndex, WriteResult } from '../domain/ports';
+import { UnknownReferenceError } from '../domain/errors';
+import { UnavailableError } from '@llmops/platform';
+import { keywordFields } from './collection-index.es';
+import { esErrorType, guardEs } from './es-errors';
+import { keywordTerms } from './keyword-terms';
+
+interface Source {
+  title: string;
+  text: string;
+  metadata?: Record<string, unknown>;
+}
+
+export interface KnnOptions {
+  /** Candidates each HNSW search visits: max(minCandidates, k * candidatesPerHit). */
+  minCandidates: number;
+  candidatesPerHit: number;
+}
+
+const sourceFields = ['title', 'text', 'metadata'];
+
+export class EsDocuments implements DocumentIndex {
+  constructor(
+    private readonly es: Client,
+    private readonly indexOf: (collection: string) => string,
+    private readonly knn: KnnOptions,
+  ) {}
+
+  write(collection: string, documents: IndexableDocument[]): Promise<WriteResult[]> {
+    if (documents.length === 0) return Promise.resolve([]);
+    return guardEs(async () => {
+      const index = this.indexOf(collection);
+      const now = new Date().toISOString();
+      const res = await this.es.bulk({
+        operations: documents.flatMap((d) => [
+          { index: { _index: index, _id: d.id } },
+          {
+            title: d.title,
+            text: d.text,
+            [keywordFields.title]: keywordTerms(d.title),
+            [keywordFields.text]: keywordTerms(d.text),
+            metadata: d.metadata,
+            embedding: Array.from(d.vector),
+            job_id: d.jobId,
+            indexed_at: now,
+          },
+        ]),
+      });
+      return res.items.map((item, i) => {
+        const r = item.index!;
+        if (!r.error) return { id: documents[i]!.id, ok: true as const };
+        // Overload or a shard not yet available is transient: the whole batch is tried again.
+        if (r.status === 429 || r.status >= 500) throw new UnavailableError('elasticsearch', { cause: new Error(r.error.reason ?? r.error.type) });
+        const reason = [r.error.reason, r.error.caused_by?.reason].filter(Boolean).join(': ');
+        return { id: documents[i]!.id, ok: false as const, reason: reason || r.error.type };
+      });
+    });
+  }
+
+  get(collection: string, id: string): Promise<StoredDocument | null> {
+    return this.guardCollection(collection, async () => {
+      const res = await this.es.get<Source>({ index: this.indexOf(collection), id, _source_includes: sourceFields }, { ignore: [404] });
+      return res.found && res._source ? toDocument(collection, id, res._source) : null;
+    });
+  }
+
+  keyword(collection: string, query: string, k: number, filters: MetadataFilter[]): Promise<RankedDocument[]> {
+    return this.guardCollection(collection, async () => {
+      const res = await this.es.search<Source>({ index: this.indexOf(collection), ...keywordBody(query, k, filters) });
+      return ranked(collection, res.hits.hits, 'bm25');
+    });
+  }
+
+  vector(collection: string, vector: Float32Array, k: number, filters: MetadataFilter[]): Promise<RankedDocument[]> {
+    return this.guardCollection(collection, async () => {
+      const res = await this.es.search<Source>({ index: this.indexOf(collection), ...this.vectorBody(vector, k, filters) });
+      return ranked(collection, res.hits.hits, 'cosine');
+    });
+  }
+
+  keywordAndVector(collection: string, query: string, vector: Float32Array, depth: number, filters: MetadataFilter[]) {
+    return this.guardCollection(collection, async () => {
+      const index = this.indexOf(collection);
+      const res = await this.es.msearch<Source>({
+        searches: [{ index }, keywordBody(query, depth, filters), { index }, this.vectorBody(vector, depth, filters)],
+      });
+      const [kw, vec] = res.responses.map((r) => {
+        if (!('error' in r)) return r.hits.hits;
+        const cause = Object.assign(new Error(r.error.reason ?? r.error.type), { type: r.error.type });
+        if (r.status === 429 || r.status >= 500) throw new UnavailableError('elasticsearch', { cause });
+        throw cause;
+      });
+      return { keyword: ranked(collection, kw!, 'bm25'), vector: ranked(collection, vec!, 'cosine') };
+    });
+  }
+
+  private vectorBody(vector: Float32Array, k: number, filters: MetadataFilter[]) {
+    return {
+      knn: {
+        field: 'embedding',
+        query_vector: Array.from(vector),
+        k,
+        num_candidates: Math.min(10_000, Math.max(this.knn.minCandidates, k * this.knn.candidatesPerHit)),
+        filter: filterClauses(filters),
+      },
+      size: k,
+      _source: sourceFields,
+    };
+  }
+
+  /** A search of a collection deleted meanwhile is NOT_FOUND, not an Elasticsearch error. */
+  private guardCollection<T>(collection: string, fn: () => Promise<T>): Promise<T> {
+    return guardEs(async () => {
+      try {
+        return await fn();
+      } catch (err) {
+        if (esErrorType(err) === 'index_not_found_exception' || (err as { type?: string }).type === 'index_not_found_exception') {
+          throw new UnknownReferenceError('Collection', collection, 'collection');
+        }
+        throw err;
+      }
+    });
+  }
+}
+
+function keywordBody(query: string, k: number, filters: MetadataFilter[]) {
+  return {
+    query: {
+      bool: {
+        // BEIR's Elasticsearch baseline: the best field's score plus half of the other's.
+        must: { multi_match: { query: keywordTerms(query), fields: [keywordFields.title, keywordFields.text], type: 'best_fields' as const, tie_breaker: 0.5 } },
+        filter: filterClauses(filters),
+      },
+    },
+    size: k,
+    _source: sourceFields,
+  };
+}
+
+export function filterClauses(filters: MetadataFilter[]): estypes.QueryDslQueryContainer[] {
+  return filters.map((f) => {
+    const field = `metadata.${f.field}`;
+    if (f.kind === 'term') return f.anyOf.length === 1 ? { term: { [field]: f.anyOf[0]! } } : { terms: { [field]: f.anyOf as Array<string | number | boolean> } };
+    const range: Record<string, unknown> = {};
+    for (const b of ['gt', 'gte', 'lt', 'lte'] as const) if (f[b] !== undefined) range[b] = f[b];
+    return { range: { [field]: range } };
+  });
+}
+
+function ranked(collection: string, hits: Array<estypes.SearchHit<Source>>, score: 'bm25' | 'cosine'): RankedDocument[] {
+  return hits.map((h) => ({
+    document: toDocument(collection, h._id!, h._source!),
+    // For dot_product on unit vectors Elasticsearch scores (1 + cosine) / 2; callers get the cosine.
+    score: score === 'cosine' ? Number((2 * (h._score ?? 0.5) - 1).toFixed(6)) : (h._score ?? 0),
+  }));
+}
+
+function toDocument(collection: string, id: string, s: Source): StoredDocument {
+  return { collection, id, title: s.title, text: s.text, metadata: s.metadata ?? {} };
+}

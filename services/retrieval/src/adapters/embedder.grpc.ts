@@ -1,0 +1,74 @@
+// The encoder's gRPC API (llmops.encoder.v1.EncoderService/Embed) behind the Embedder port.
+import { credentials, status, type ServiceError } from '@grpc/grpc-js';
+import { encoderV1, unpackFloat32LE } from '@llmops/contracts';
+import { callUnary, InputError, UnavailableError } from '@llmops/platform';
+import type { Embedder, Embeddings, InputType } from '../domain/ports';
+import { EncoderRejection, UnknownReferenceError } from '../domain/errors';
+
+export class GrpcEmbedder implements Embedder {
+  private readonly client: encoderV1.EncoderServiceClient;
+
+  constructor(
+    address: string,
+    private readonly deadlineMs: number,
+  ) {
+    this.client = new encoderV1.EncoderServiceClient(address, credentials.createInsecure(), {
+      'grpc.max_receive_message_length': 64 * 1024 * 1024,
+      'grpc.max_send_message_length': 64 * 1024 * 1024,
+    });
+  }
+
+  async embed(model: string | null, inputType: InputType, texts: string[]): Promise<Embeddings> {
+    try {
+      const res = await callUnary(
+        this.client.embed.bind(this.client),
+        {
+          model: model ?? '',
+          inputType: inputType === 'QUERY' ? encoderV1.InputType.INPUT_TYPE_QUERY : encoderV1.InputType.INPUT_TYPE_DOCUMENT,
+          texts,
+        },
+        { deadlineMs: this.deadlineMs, idempotent: true },
+      );
+      return { model: res.model, dimensions: res.dimensions, vectors: unpackFloat32LE(res.vectors, res.dimensions) };
+    } catch (err) {
+      throw translate(err as ServiceError, model);
+    }
+  }
+
+  close(): void {
+    this.client.close();
+  }
+}
+
+function translate(err: ServiceError, model: string | null): Error {
+  if (typeof err.code !== 'number') return err;
+  const details = detailsOf(err);
+  switch (err.code) {
+    case status.UNAVAILABLE:
+    case status.DEADLINE_EXCEEDED:
+    case status.RESOURCE_EXHAUSTED:
+    case status.CANCELLED:
+      return new UnavailableError('encoder', { cause: err });
+    case status.NOT_FOUND:
+      return new UnknownReferenceError('EmbeddingModel', model ?? '(default)', 'model', Array.isArray(details['known']) ? (details['known'] as string[]) : undefined);
+    case status.INVALID_ARGUMENT: {
+      const field = typeof details['field'] === 'string' ? details['field'] : '';
+      const match = /^texts\.(\d+)$/.exec(field);
+      if (match) return new EncoderRejection(err.details, Number(match[1]));
+      if (field === 'texts') return new EncoderRejection(err.details, null);
+      return new InputError(`encoder: ${err.details}`, field || 'model');
+    }
+    default:
+      return err;
+  }
+}
+
+function detailsOf(err: ServiceError): Record<string, unknown> {
+  const raw = err.metadata?.get('error-details-json')[0];
+  if (typeof raw !== 'string') return {};
+  try {
+    return JSON.parse(raw) as Record<string, unknown>;
+  } catch {
+    return {};
+  }
+}

@@ -1,0 +1,109 @@
+// Offline ingestion, the indexing side: a batch of queued documents is embedded by the document
+// tower of each collection's model and written to the collection. A document that cannot be
+// indexed fails alone, with its reason; an unreachable encoder or Elasticsearch throws
+// UnavailableError so that the whole batch is retried later and nothing is lost.
+import { InputError } from '@llmops/platform';
+import type { Collection, IndexableDocument, IngestItem, IngestOutcome } from './model';
+import type { DocumentIndex, Embedder } from './ports';
+import type { CollectionService } from './collections';
+import type { EncoderBindings } from './encoder-bindings';
+import { EncoderMismatchError, EncoderRejection } from './errors';
+import { validateDocument } from './validation';
+
+/** Models read at most 512 tokens; more characters than this only cost bandwidth. */
+export const maxEmbeddedChars = 8_000;
+
+/** What the document tower embeds: "title text", as BEIR's evaluation joins them. */
+export function embeddingText(d: { title: string; text: string }): string {
+  const joined = d.title.trim() ? `${d.title.trim()} ${d.text}` : d.text;
+  if (joined.length <= maxEmbeddedChars) return joined;
+  // Do not cut a surrogate pair in half.
+  const cut = /[\ud800-\udbff]/.test(joined[maxEmbeddedChars - 1]!) ? maxEmbeddedChars - 1 : maxEmbeddedChars;
+  return joined.slice(0, cut);
+}
+
+export class DocumentIndexer {
+  constructor(
+    private readonly collections: CollectionService,
+    private readonly bindings: EncoderBindings,
+    private readonly embedder: Embedder,
+    private readonly documents: DocumentIndex,
+  ) {}
+
+  async index(items: IngestItem[], signal?: AbortSignal): Promise<IngestOutcome[]> {
+    const outcomes = new Map<IngestItem, IngestOutcome>();
+    const fail = (item: IngestItem, reason: string) => outcomes.set(item, { item, ok: false, reason });
+    const byCollection = new Map<string, IngestItem[]>();
+    for (const item of items) byCollection.set(item.collection, [...(byCollection.get(item.collection) ?? []), item]);
+
+    for (const [name, group] of byCollection) {
+      const collection = await this.collections.find(name);
+      if (!collection) {
+        for (const item of group) fail(item, `collection ${name} does not exist (deleted after the document was queued?)`);
+        continue;
+      }
+      const valid = group.filter((item) => {
+        try {
+          validateDocument(item, 'document');
+          return true;
+        } catch (err) {
+          if (!(err instanceof InputError)) throw err;
+          fail(item, err.message);
+          return false;
+        }
+      });
+      try {
+        await this.bindings.verify(collection, signal);
+        const embedded = await this.embed(collection, valid, fail, signal);
+        // Results come in the order written (an id may occur twice in a batch: the later one wins).
+        const results = await this.documents.write(name, embedded.map((e) => e.document));
+        results.forEach((r, i) => {
+          const item = embedded[i]!.item;
+          outcomes.set(item, r.ok ? { item, ok: true } : { item, ok: false, reason: `Elasticsearch refused the document: ${r.reason}` });
+        });
+      } catch (err) {
+        if (!(err instanceof EncoderMismatchError)) throw err;
+        for (const item of valid) if (!outcomes.has(item)) fail(item, err.message);
+      }
+    }
+    return items.map((item) => outcomes.get(item)!);
+  }
+
+  /** Embeds the items; one the encoder refuses fails alone and the others are embedded again. */
+  private async embed(
+    collection: Collection,
+    items: IngestItem[],
+    fail: (item: IngestItem, reason: string) => void,
+    signal?: AbortSignal,
+  ): Promise<Array<{ item: IngestItem; document: IndexableDocument }>> {
+    let pending = items;
+    while (pending.length) {
+      try {
+        const res = await this.embedder.embed(collection.encoder.model, 'DOCUMENT', pending.map(embeddingText), signal);
+        this.bindings.checkResponse(collection, res);
+        return pending.map((item, i) => ({
+          item,
+          document: { id: item.id, title: item.title, text: item.text, metadata: item.metadata, jobId: item.jobId, vector: res.vectors[i]! },
+        }));
+      } catch (err) {
+        if (!(err instanceof EncoderRejection)) throw err;
+        const culprit = err.textIndex === null ? null : pending[err.textIndex];
+        if (!culprit) {
+          // The encoder refused the request as a whole (e.g. too many texts): one at a time.
+          if (pending.length === 1) {
+            fail(pending[0]!, `the encoder refused the text: ${err.message}`);
+            return [];
+          }
+          const half = Math.ceil(pending.length / 2);
+          return [
+            ...(await this.embed(collection, pending.slice(0, half), fail, signal)),
+            ...(await this.embed(collection, pending.slice(half), fail, signal)),
+          ];
+        }
+        fail(culprit, `the encoder refused the text: ${err.message}`);
+        pending = pending.filter((p) => p !== culprit);
+      }
+    }
+    return [];
+  }
+}

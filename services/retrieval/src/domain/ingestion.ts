@@ -1,0 +1,47 @@
+// Offline ingestion, the submitting side: a call is validated as a whole (nothing is queued when
+// any document is bad), recorded as a job and queued document by document; the indexer reports
+// each document's outcome against the job.
+import { randomUUID } from 'node:crypto';
+import { InputError } from '@llmops/platform';
+import type { DocumentInput, IngestionJob } from './model';
+import type { IngestionJobStore, IngestQueue } from './ports';
+import type { CollectionService } from './collections';
+import { UnknownReferenceError } from './errors';
+import { validateDocuments } from './validation';
+
+export const maxReportedFailures = 100;
+
+export class IngestionService {
+  constructor(
+    private readonly collections: CollectionService,
+    private readonly jobs: IngestionJobStore,
+    private readonly queue: IngestQueue,
+    private readonly newId: () => string = randomUUID,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  async ingest(collection: string, documents: DocumentInput[]): Promise<IngestionJob> {
+    validateDocuments(documents);
+    await this.collections.get(collection, 'collection');
+    const job = { id: this.newId(), collection, submitted: documents.length, createdAt: this.now() };
+    await this.jobs.create(job);
+    try {
+      await this.queue.publish(documents.map((d) => ({ ...d, jobId: job.id, collection })));
+    } catch (err) {
+      // Nothing (or not all) was queued: the caller retries the whole call, which is idempotent by document id.
+      await this.jobs.delete(job.id).catch(() => undefined);
+      throw err;
+    }
+    return { ...job, processed: 0, failed: 0, status: 'QUEUED', failures: [] };
+  }
+
+  async job(id: string, maxFailures = 20): Promise<IngestionJob> {
+    if (!/^[0-9a-f-]{36}$/.test(id)) throw new InputError('id: not an ingestion job id', 'id');
+    if (!Number.isInteger(maxFailures) || maxFailures < 0 || maxFailures > maxReportedFailures) {
+      throw new InputError(`first: must be between 0 and ${maxReportedFailures}`, 'first');
+    }
+    const job = await this.jobs.get(id, maxFailures);
+    if (!job) throw new UnknownReferenceError('IngestionJob', id, 'id');
+    return job;
+  }
+}

@@ -1,0 +1,84 @@
+// The ports the retrieval domain drives; adapters (*.es.ts, *.grpc.ts, *.kafka.ts) implement them.
+import type {
+  Collection,
+  CollectionWithCount,
+  IndexableDocument,
+  IngestionJob,
+  IngestItem,
+  MetadataFieldType,
+  MetadataFilter,
+  NewIngestionJob,
+  RankedDocument,
+  StoredDocument,
+} from './model';
+
+export type InputType = 'QUERY' | 'DOCUMENT';
+
+export interface Embeddings {
+  /** The model that answered (the default's name when asked for none). */
+  model: string;
+  dimensions: number;
+  vectors: Float32Array[];
+}
+
+/**
+ * The encoder. Throws UnavailableError('encoder') when it cannot be reached, EncoderRejection
+ * when it refuses a text (naming it), UnknownModelError for a model it does not serve.
+ */
+export interface Embedder {
+  embed(model: string | null, inputType: InputType, texts: string[], signal?: AbortSignal): Promise<Embeddings>;
+}
+
+/** Writes hypothetical documents that would answer a query (HyDE). */
+export interface HypotheticalDocumentWriter {
+  write(query: string, count: number, signal?: AbortSignal): Promise<string[]>;
+}
+
+export interface CollectionStore {
+  /** Throws ConflictError when the name is taken. */
+  create(collection: Collection): Promise<void>;
+  get(name: string): Promise<Collection | null>;
+  list(): Promise<CollectionWithCount[]>;
+  count(name: string): Promise<number>;
+  /** False when there was no such collection. */
+  delete(name: string): Promise<boolean>;
+  /** Metadata fields (dot paths) the collection's documents have, with their types. */
+  metadataFields(name: string): Promise<Map<string, MetadataFieldType>>;
+}
+
+export type WriteResult = { id: string; ok: true } | { id: string; ok: false; reason: string };
+
+export interface DocumentIndex {
+  /**
+   * Indexes (or replaces, by id) documents; results are in the order of `documents`. A document
+   * the index refuses is reported with the reason; a transient failure throws UnavailableError.
+   */
+  write(collection: string, documents: IndexableDocument[]): Promise<WriteResult[]>;
+  get(collection: string, id: string): Promise<StoredDocument | null>;
+  /** BM25 over title and text. */
+  keyword(collection: string, query: string, k: number, filters: MetadataFilter[]): Promise<RankedDocument[]>;
+  /** Approximate kNN; scores are cosine similarities. */
+  vector(collection: string, vector: Float32Array, k: number, filters: MetadataFilter[]): Promise<RankedDocument[]>;
+  /** Both lists from one round trip. */
+  keywordAndVector(
+    collection: string,
+    query: string,
+    vector: Float32Array,
+    depth: number,
+    filters: MetadataFilter[],
+  ): Promise<{ keyword: RankedDocument[]; vector: RankedDocument[] }>;
+}
+
+export interface IngestionJobStore {
+  create(job: NewIngestionJob): Promise<void>;
+  /** Removes a job whose documents could not be queued. */
+  delete(id: string): Promise<void>;
+  get(id: string, maxFailures: number): Promise<IngestionJob | null>;
+  /** Idempotent by (job, document): a redelivered document is counted once. */
+  recordOutcomes(outcomes: Array<{ jobId: string; collection: string; documentId: string; ok: boolean; reason: string | null }>): Promise<void>;
+}
+
+export interface IngestQueue {
+  /** Queues the documents of one job; all or an UnavailableError. */
+  publish(items: IngestItem[]): Promise<void>;
+}

@@ -1,0 +1,190 @@
+// The ingestion consumer: documents.ingest.v1 in batches. Each partition's fetched messages are
+// cut into chunks of `batchSize` documents that are embedded in one encoder call and written in
+// one bulk request; partitions are consumed concurrently, so the encoder always has the next
+// chunk queued while Elasticsearch writes the previous one.
+//
+// At least once, and nothing is lost: a chunk's offsets are committed only after every document in
+// it was indexed or dead-lettered. A document that cannot be indexed goes to
+// documents.ingest.dlq.v1 with its reason (and counts as failed in its job) while the rest go on;
+// an unreachable encoder or Elasticsearch is waited for, with backoff, for as long as it takes.
+// (The platform's EventConsumer handles one message at a time; embedding wants batches.)
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import { deadLetterTopicOf, topics } from '@llmops/contracts';
+import { UnavailableError, type Logger, type Metrics } from '@llmops/platform';
+import type { IngestItem, IngestOutcome } from '../domain/model';
+import type { IngestionJobStore } from '../domain/ports';
+import type { DocumentIndexer } from '../domain/indexer';
+import type { RetrievalMetrics } from '../metrics';
+
+export const ingestTopic = 'documents.ingest.v1' as const;
+
+export interface IngestConsumerOptions {
+  groupId: string;
+  batchSize: number;
+  partitionsConsumedConcurrently: number;
+}
+
+type Decoded = { message: KafkaMessage; item: IngestItem };
+
+export class IngestConsumer {
+  private readonly consumer: Consumer;
+  private readonly dlq: Producer;
+
+  constructor(
+    kafka: Kafka,
+    private readonly indexer: DocumentIndexer,
+    private readonly jobs: IngestionJobStore,
+    private readonly opts: IngestConsumerOptions,
+    private readonly logger: Logger,
+    private readonly metrics: Metrics,
+    private readonly own: RetrievalMetrics,
+  ) {
+    // A chunk may wait long for a dependency; heartbeats are sent while it waits.
+    this.consumer = kafka.consumer({ groupId: opts.groupId, allowAutoTopicCreation: false, sessionTimeout: 60_000, heartbeatInterval: 3_000 });
+    this.dlq = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  }
+
+  async start(): Promise<void> {
+    await this.dlq.connect();
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topics: [ingestTopic], fromBeginning: true });
+    await this.consumer.run({
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: this.opts.partitionsConsumedConcurrently,
+      eachBatch: (payload) => this.onBatch(payload),
+    });
+  }
+
+  async stop(): Promise<void> {
+    await this.consumer.disconnect();
+    await this.dlq.disconnect();
+  }
+
+  private async onBatch({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }: EachBatchPayload): Promise<void> {
+    const live = () => isRunning() && !isStale();
+    for (let i = 0; i < batch.messages.length && live(); i += this.opts.batchSize) {
+      const chunk = batch.messages.slice(i, i + this.opts.batchSize);
+      const done = await this.processChunk(batch.partition, chunk, heartbeat, live);
+      if (!done) return;
+      resolveOffset(chunk.at(-1)!.offset);
+      await commitOffsetsIfNecessary();
+      await heartbeat();
+    }
+  }
+
+  /** True once every message of the chunk was indexed or dead-lettered; false when stopped first. */
+  private async processChunk(partition: number, messages: KafkaMessage[], heartbeat: () => Promise<void>, live: () => boolean): Promise<boolean> {
+    const end = this.own.batchDuration.startTimer();
+    const decoded: Decoded[] = [];
+    for (const message of messages) {
+      const result = decode(message);
+      if (result.ok) decoded.push({ message, item: result.item });
+      else await this.deadLetter(partition, message, result.error);
+    }
+    const outcomes = await this.untilAvailable(() => this.indexSafely(decoded.map((d) => d.item)), heartbeat, live);
+    if (!outcomes) return false;
+    for (const [i, o] of outcomes.entries()) {
+      if (!o.ok) await this.deadLetter(partition, decoded[i]!.message, o.reason);
+    }
+    const recorded = await this.untilAvailable(
+      () =>
+        this.jobs.recordOutcomes(
+          outcomes.map((o) => ({ jobId: o.item.jobId, collection: o.item.collection, documentId: o.item.id, ok: o.ok, reason: o.ok ? null : o.reason })),
+        ),
+      heartbeat,
+      live,
+    );
+    if (recorded === null) return false;
+    for (const o of outcomes) {
+      this.own.documents.inc({ outcome: o.ok ? 'indexed' : 'failed' });
+      if (o.ok) this.metrics.kafkaMessagesConsumed.inc({ topic: ingestTopic, outcome: 'processed' });
+    }
+    end();
+    return true;
+  }
+
+  /**
+   * Indexes the chunk; an unexpected error (not a dependency being down) is retried, then the
+   * documents are indexed one by one so that only the ones that keep failing are dead-lettered.
+   */
+  private async indexSafely(items: IngestItem[]): Promise<IngestOutcome[]> {
+    if (items.length === 0) return [];
+    try {
+      return await this.indexer.index(items);
+    } catch (err) {
+      if (err instanceof UnavailableError) throw err;
+      this.logger.error({ err, documents: items.length }, 'indexing a batch failed; indexing its documents one by one');
+    }
+    const outcomes: IngestOutcome[] = [];
+    for (const item of items) {
+      try {
+        outcomes.push(...(await this.indexer.index([item])));
+      } catch (err) {
+        if (err instanceof UnavailableError) throw err;
+        outcomes.push({ item, ok: false, reason: `indexing failed: ${(err as Error).message}` });
+      }
+    }
+    return outcomes;
+  }
+
+  /** Runs `fn` until it does not throw UnavailableError; null when the consumer stops first. */
+  private async untilAvailable<T>(fn: () => Promise<T>, heartbeat: () => Promise<void>, live: () => boolean): Promise<T | null> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await fn();
+      } catch (err) {
+        if (!(err instanceof UnavailableError)) throw err;
+        this.own.retries.inc({ dependency: err.dependency });
+        const delayMs = Math.min(10_000, 250 * 2 ** Math.min(attempt - 1, 6));
+        this.logger.warn({ dependency: err.dependency, attempt, delayMs }, `ingestion waits for ${err.dependency}`);
+        for (let waited = 0; waited < delayMs; waited += 1_000) {
+          if (!live()) return null;
+          await sleep(Math.min(1_000, delayMs - waited));
+          await heartbeat();
+        }
+      }
+    }
+  }
+
+  private async deadLetter(partition: number, message: KafkaMessage, error: string): Promise<void> {
+    const dlq = deadLetterTopicOf(ingestTopic);
+    this.logger.warn({ topic: ingestTopic, partition, offset: message.offset, dlq, error }, 'dead-lettering document');
+    await this.dlq.send({
+      topic: dlq,
+      acks: -1,
+      messages: [
+        {
+          key: message.key,
+          value: message.value,
+          headers: {
+            ...message.headers,
+            'x-dlq-error': error,
+            'x-dlq-original-topic': ingestTopic,
+            'x-dlq-original-partition': String(partition),
+            'x-dlq-original-offset': message.offset,
+            'x-dlq-failed-at': new Date().toISOString(),
+          },
+        },
+      ],
+    });
+    this.metrics.kafkaMessagesConsumed.inc({ topic: ingestTopic, outcome: 'dead_lettered' });
+  }
+}
+
+function decode(message: KafkaMessage): { ok: true; item: IngestItem } | { ok: false; error: string } {
+  if (!message.value) return { ok: false, error: 'message has no value' };
+  let json: unknown;
+  try {
+    json = JSON.parse(message.value.toString('utf8'));
+  } catch {
+    return { ok: false, error: 'value is not valid JSON' };
+  }
+  const result = topics[ingestTopic].schema.safeParse(json);
+  if (!result.success) {
+    const problems = result.error.issues.map((i) => `${i.path.join('.') || '(value)'}: ${i.message}`).join('; ');
+    return { ok: false, error: `value does not match ${ingestTopic}: ${problems}` };
+  }
+  const v = result.data;
+  return { ok: true, item: { jobId: v.jobId, collection: v.collection, id: v.documentId, title: v.title, text: v.text, metadata: v.metadata } };
+}
