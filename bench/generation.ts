@@ -1,7 +1,7 @@
-// Generation through the service vs raw node-llama-cpp, on the same prompt, model and settings
-// in one run, each model in a process of its own: time to first token and decode rate (target: service overhead at most 5%), then
-// 1, 4 and 16 concurrent requests through the service (latency and TTFT p50/p95, queue depth,
-// throughput). Starts the real stack; the service path is gRPC GenerateStream of a registered
+// Generation through the service vs raw node-llama-cpp, on the same prompts, model and settings
+// in one run, each model in a process of its own: time to first token and decode rate on a short
+// and a long prompt (target: service overhead at most 5%), then 1, 4 and 16 concurrent requests
+// through the service (latency and TTFT p50/p95, queue depth, throughput). Starts the real stack; the service path is gRPC GenerateStream of a registered
 // prompt (rendered by the registry, recorded in PostgreSQL, published through the outbox).
 //   npx tsx bench/generation.ts [--rounds 12] [--max-tokens 128] [--concurrent-max-tokens 48]
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -33,6 +33,15 @@ const messagesOf = (i: number): ChatMessage[] => [
   { role: 'SYSTEM', content: system },
   { role: 'USER', content: question(i) },
 ];
+// A long prompt (~600 tokens, different in every round): time to first token is prompt evaluation.
+const topics = ['rivers', 'mountains', 'forests', 'deserts', 'oceans', 'glaciers', 'volcanoes', 'islands'];
+const context = (i: number) =>
+  Array.from({ length: 24 }, (_, k) => `Note ${k + 1} on ${topics[(i + k) % 8]}: observation ${i * 31 + k * 7} was recorded in season ${(i + k) % 4} near station ${k * 13 + i}.`).join(' ');
+const longQuestion = (i: number) => `${context(i)}\n\nUsing the notes above, explain what they say about ${topics[i % 8]}.`;
+const longMessagesOf = (i: number): ChatMessage[] => [
+  { role: 'SYSTEM', content: system },
+  { role: 'USER', content: longQuestion(i) },
+];
 
 interface Run {
   ttftMs: number;
@@ -59,7 +68,7 @@ async function main(): Promise<void> {
   console.log('[generation] starting the stack');
   const platform = await startLocalPlatform({ repoRoot, runDir, infraPorts: testInfraPorts, ports: testPorts, env: { LOG_LEVEL: 'warn' } });
   // The raw baseline runs in a process of its own, as the service does.
-  const runner = fork(join(__dirname, 'generation-raw-runner.ts'), [modelPath, String(threads), String(contextSize)], { execArgv: ['--import', 'tsx'] });
+  const runner = fork(join(__dirname, 'generation-raw-runner.cjs'), [modelPath, String(threads), String(contextSize)], { execArgv: [] });
   await new Promise<void>((resolve, reject) => {
     runner.once('message', () => resolve());
     runner.once('exit', (code) => reject(new Error(`the raw runner exited with ${code}`)));
@@ -77,15 +86,15 @@ async function main(): Promise<void> {
     );
     await graphql(gw, `mutation($n: String!) { setPromptAlias(promptName: $n, alias: "production", version: 1) { alias } }`, { n: promptName });
 
-    const raw = (i: number, tokens: number): Promise<Run> =>
+    const raw = (messages: ChatMessage[], tokens: number): Promise<Run> =>
       new Promise((resolve) => {
         runner.once('message', (m: { ttftMs: number; totalMs: number; completionTokens: number; decodeMs: number }) =>
           resolve({ ttftMs: m.ttftMs, totalMs: m.totalMs, completionTokens: m.completionTokens, tokensPerSecond: m.decodeMs > 0 ? ((m.completionTokens - 1) * 1000) / m.decodeMs : 0 }),
         );
-        runner.send({ messages: messagesOf(i), maxTokens: tokens });
+        runner.send({ messages, maxTokens: tokens });
       });
 
-    const service = (i: number, tokens: number): Promise<Run> =>
+    const service = (questionText: string, tokens: number): Promise<Run> =>
       new Promise((resolve, reject) => {
         const start = performance.now();
         let first = 0;
@@ -94,7 +103,7 @@ async function main(): Promise<void> {
           {
             request: pb.GenerateRequest.fromPartial({
               prompt: { $case: 'registered', value: { promptName, selector: { $case: 'alias', value: 'production' } } },
-              variablesJson: JSON.stringify({ question: question(i) }),
+              variablesJson: JSON.stringify({ question: questionText }),
               parameters: { maxTokens: tokens, temperature: 0, topP: 1, stop: [] },
             }),
           },
@@ -115,18 +124,8 @@ async function main(): Promise<void> {
 
     console.log('[generation] warm-up');
     for (let i = 0; i < 2; i++) {
-      await raw(100 + i, 16);
-      await service(100 + i, 16);
-    }
-    console.log(`[generation] ${rounds} rounds of raw node-llama-cpp then the service, same prompt, max ${maxTokens} tokens, greedy`);
-    const raws: Run[] = [];
-    const services: Run[] = [];
-    for (let i = 0; i < rounds; i++) {
-      raws.push(await raw(i, maxTokens));
-      services.push(await service(i, maxTokens));
-      console.log(
-        `[generation]   round ${i + 1}: raw ttft ${round(raws[i]!.ttftMs)} ms ${round(raws[i]!.tokensPerSecond)} tok/s (${raws[i]!.completionTokens} tok) | service ttft ${round(services[i]!.ttftMs)} ms ${round(services[i]!.tokensPerSecond)} tok/s (${services[i]!.completionTokens} tok)`,
-      );
+      await raw(messagesOf(100 + i), 16);
+      await service(question(100 + i), 16);
     }
     const summary = (runs: Run[]) => ({
       ttftMsMedian: round(median(runs.map((r) => r.ttftMs))),
@@ -134,16 +133,33 @@ async function main(): Promise<void> {
       totalMsMedian: round(median(runs.map((r) => r.totalMs))),
       completionTokensMedian: median(runs.map((r) => r.completionTokens)),
     });
-    const rawSummary = summary(raws);
-    const serviceSummary = summary(services);
     // Rounds alternate raw and service on the same prompt, so load from other processes hits both;
     // the per-round (paired) differences are the overhead estimate, their median the figure.
-    const overhead = {
-      ttftPercent: round(median(raws.map((r, i) => ((services[i]!.ttftMs - r.ttftMs) / r.ttftMs) * 100))),
-      ttftMs: round(median(raws.map((r, i) => services[i]!.ttftMs - r.ttftMs))),
-      tokensPerSecondPercent: round(median(raws.map((r, i) => ((r.tokensPerSecond - services[i]!.tokensPerSecond) / r.tokensPerSecond) * 100))),
-      method: 'median over rounds of the paired (service - raw) difference; positive = service slower',
+    const compare = async (label: string, messagesFor: (i: number) => ChatMessage[], questionFor: (i: number) => string) => {
+      console.log(`[generation] ${label}: ${rounds} rounds of raw node-llama-cpp then the service, same prompt, max ${maxTokens} tokens, greedy`);
+      const raws: Run[] = [];
+      const services: Run[] = [];
+      for (let i = 0; i < rounds; i++) {
+        raws.push(await raw(messagesFor(i), maxTokens));
+        services.push(await service(questionFor(i), maxTokens));
+        console.log(
+          `[generation]   round ${i + 1}: raw ttft ${round(raws[i]!.ttftMs)} ms ${round(raws[i]!.tokensPerSecond)} tok/s (${raws[i]!.completionTokens} tok) | service ttft ${round(services[i]!.ttftMs)} ms ${round(services[i]!.tokensPerSecond)} tok/s (${services[i]!.completionTokens} tok)`,
+        );
+      }
+      return {
+        prompt: label,
+        raw: summary(raws),
+        service: summary(services),
+        overhead: {
+          ttftPercent: round(median(raws.map((r, i) => ((services[i]!.ttftMs - r.ttftMs) / r.ttftMs) * 100))),
+          ttftMs: round(median(raws.map((r, i) => services[i]!.ttftMs - r.ttftMs))),
+          tokensPerSecondPercent: round(median(raws.map((r, i) => ((r.tokensPerSecond - services[i]!.tokensPerSecond) / r.tokensPerSecond) * 100))),
+          method: 'median over rounds of the paired (service - raw) difference; positive = service slower',
+        },
+      };
     };
+    const shortPrompt = await compare('short prompt (~40 tokens, system prefix cached)', messagesOf, question);
+    const longPrompt = await compare('long prompt (~600 tokens, new every round)', longMessagesOf, longQuestion);
 
     // The raw runner stays loaded but idle from here on.
     const metricsUrl = `${platform.stack.program('generation').httpUrl}/metrics`;
@@ -165,7 +181,7 @@ async function main(): Promise<void> {
       const runs: Run[] = [];
       await Promise.all(
         Array.from({ length: level }, async () => {
-          while (next < requests) runs.push(await service(1000 + next++, concurrentMaxTokens));
+          while (next < requests) runs.push(await service(question(1000 + next++), concurrentMaxTokens));
         }),
       );
       const wallMs = performance.now() - started;
@@ -196,21 +212,19 @@ async function main(): Promise<void> {
       settings: { threads, contextSize, serviceSequences: 4, temperature: 0, maxTokens, rounds },
       loadAverageAtEnd: loadavg().map((x) => round(x, 2)),
       path: 'service = gRPC GenerateStream of a registered prompt alias (registry render, PostgreSQL record, outbox), timed by the client; raw = LlamaChat.generateResponse in a process of its own, timed in-process',
-      raw: rawSummary,
-      service: serviceSummary,
-      overhead,
+      comparisons: { shortPrompt, longPrompt },
       concurrency,
       targets: { overheadPercentMax: 5 },
     };
     mkdirSync(join(repoRoot, 'bench', 'results'), { recursive: true });
     const file = join(repoRoot, 'bench', 'results', 'generation.json');
     writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
-    console.log(
-      `[generation] raw     ttft ${rawSummary.ttftMsMedian} ms, ${rawSummary.tokensPerSecondMedian} tok/s\n` +
-        `[generation] service ttft ${serviceSummary.ttftMsMedian} ms, ${serviceSummary.tokensPerSecondMedian} tok/s\n` +
-        `[generation] overhead: ttft +${overhead.ttftMs} ms (${overhead.ttftPercent}%), decode ${overhead.tokensPerSecondPercent}% (target <= 5%)\n` +
-        `[generation] wrote ${file}`,
-    );
+    for (const [name, c] of Object.entries({ short: shortPrompt, long: longPrompt })) {
+      console.log(
+        `[generation] ${name} prompt: raw ttft ${c.raw.ttftMsMedian} ms, ${c.raw.tokensPerSecondMedian} tok/s | service ttft ${c.service.ttftMsMedian} ms, ${c.service.tokensPerSecondMedian} tok/s | overhead ttft +${c.overhead.ttftMs} ms (${c.overhead.ttftPercent}%), decode ${c.overhead.tokensPerSecondPercent}% (target <= 5%)`,
+      );
+    }
+    console.log(`[generation] wrote ${file}`);
   } finally {
     client.close();
     runner.send('exit');

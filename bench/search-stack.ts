@@ -2,7 +2,7 @@
 // Elasticsearch (1 GiB heap), the encoder and the retrieval service (from dist/, so build first).
 // Ports follow the integration tests' plan (LLMOPS_TEST_PORT_OFFSET shifts them), so do not run a
 // benchmark and the integration tests on the same offset at once.
-import { mkdirSync, mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { modelDir, spawnManaged, startElasticsearch, startKafka, testInfraPorts, testPorts, waitFor, type ManagedProcess } from '@llmops/testkit';
 
@@ -12,14 +12,47 @@ export interface SearchStack {
   elasticsearchUrl: string;
   kafkaBrokers: string[];
   encoderAddress: string;
+  /** The encoder's HTTP base URL (/metrics). */
+  encoderHttpUrl: string;
   retrievalUrl: string;
   retrievalGrpc: string;
+  /** CPU seconds used so far by each component (its whole process tree), from /proc. */
+  cpuSeconds(): Record<'elasticsearch' | 'kafka' | 'encoder' | 'retrieval', number>;
   stop(): Promise<void>;
 }
 
-export async function startSearchStack(name: string, env: { encoder?: Record<string, string>; retrieval?: Record<string, string> } = {}): Promise<SearchStack> {
+/** CPU seconds (user + system) of a process and all its descendants, from /proc (Linux). */
+export function processTreeCpuSeconds(rootPid: number): number {
+  const stats = new Map<number, { ppid: number; ticks: number }>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      // Fields after the command name (which may contain spaces) start after the last ')'.
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      stats.set(Number(entry), { ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) });
+    } catch {
+      // The process exited meanwhile.
+    }
+  }
+  let ticks = 0;
+  const pending = [rootPid];
+  while (pending.length) {
+    const pid = pending.pop()!;
+    ticks += stats.get(pid)?.ticks ?? 0;
+    for (const [child, s] of stats) if (s.ppid === pid) pending.push(child);
+  }
+  return ticks / 100;
+}
+
+/** `dataDir`: reuse the data of an earlier run (e.g. an index already loaded); default a fresh dir. */
+export async function startSearchStack(
+  name: string,
+  env: { encoder?: Record<string, string>; retrieval?: Record<string, string> } = {},
+  dataDir?: string,
+): Promise<SearchStack> {
   mkdirSync(join(repoRoot, '.run'), { recursive: true });
-  const runDir = mkdtempSync(join(repoRoot, '.run', `bench-${name}-`));
+  const runDir = dataDir ?? mkdtempSync(join(repoRoot, '.run', `bench-${name}-`));
   const log = (m: string) => process.stderr.write(`[${name}] ${m}\n`);
   log(`starting Kafka and Elasticsearch (${runDir})`);
   const [es, kafka] = await Promise.all([
@@ -65,8 +98,15 @@ export async function startSearchStack(name: string, env: { encoder?: Record<str
       elasticsearchUrl: es.url,
       kafkaBrokers: kafka.brokers,
       encoderAddress: `127.0.0.1:${encoderGrpc}`,
+      encoderHttpUrl: `http://127.0.0.1:${testPorts.httpBase + 3}`,
       retrievalUrl: `http://127.0.0.1:${retrievalHttp}/graphql`,
       retrievalGrpc: `127.0.0.1:${retrievalGrpc}`,
+      cpuSeconds: () => ({
+        elasticsearch: processTreeCpuSeconds(es.pid),
+        kafka: processTreeCpuSeconds(kafka.pid),
+        encoder: processTreeCpuSeconds(processes[0]!.pid),
+        retrieval: processTreeCpuSeconds(processes[1]!.pid),
+      }),
       stop,
     };
   } catch (err) {

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { credentials, Metadata } from '@grpc/grpc-js';
 import { Client } from 'pg';
 import { generationV1 as pb } from '@llmops/contracts';
-import { graphql } from '@llmops/testkit';
+import { graphql, waitFor } from '@llmops/testkit';
 import { integrationContext, programUrl } from './context';
 import { KafkaProbe } from './kafka-probe';
 import { loadDemoData } from '../../scripts/demo-data';
@@ -143,21 +143,87 @@ test('bad input is a typed error naming the problem, and the failed call is reco
   expect(unknownModel.errors?.[0]?.extensions).toMatchObject({ code: 'NOT_FOUND', field: 'model' });
 });
 
-test('a version with augmentation steps is executed through retrieval, or is a typed error naming retrieval', async () => {
+test('augmentation steps and HyDE search run through the retrieval service: documents reach the prompt, ids and passages are recorded', async () => {
+  const collection = uniqueName('it-gen-help').replace('/', '-');
+  const created = await gql(`mutation($n: String!) { createCollection(input: { name: $n }) { name } }`, { n: collection });
+  expect(created.errors).toBeUndefined();
+  const documents = [
+    { id: 'pw-reset', title: 'Passwords', text: 'To reset your password, open the login page and choose "Forgot password".' },
+    { id: 'billing', title: 'Billing', text: 'Invoices are sent on the first day of every month.' },
+    { id: 'delete', title: 'Accounts', text: 'Accounts can be deleted from the privacy settings.' },
+  ];
+  const job = await gql<{ ingestDocuments: { id: string } }>(
+    `mutation($c: String!, $d: [DocumentInput!]!) { ingestDocuments(collection: $c, documents: $d) { id } }`,
+    { c: collection, d: documents },
+  );
+  expect(job.errors).toBeUndefined();
+  await waitFor(
+    async () => {
+      const j = await gql<{ ingestionJob: { status: string; processed: number } }>(`query($id: ID!) { ingestionJob(id: $id) { status processed } }`, { id: job.data!.ingestDocuments.id });
+      return j.data?.ingestionJob.status === 'COMPLETED' && j.data.ingestionJob.processed === 3 ? true : undefined;
+    },
+    { timeoutMs: 60_000, what: 'the documents to be indexed' },
+  );
+
   const name = uniqueName('it-gen/rag');
-  await registerPrompt(name, {
+  const versionId = await registerPrompt(name, {
+    template: 'Articles:\n{{articles}}\n\nAnswer the question from the articles. Question: {{question}}',
+    variables: [{ name: 'question', type: 'STRING' }],
+    augmentation: [{ collection, queryTemplate: '{{question}}', k: 2, outputVariable: 'articles' }],
+    modelParameters: { maxTokens: 24, temperature: 0 },
+  });
+  const res = await gql<{ generate: { id: string; status: string; renderedPrompt: string; retrievedDocumentIds: string[]; promptVersion: { id: string } } }>(
+    `mutation($input: GenerateInput!) { generate(input: $input) { id status renderedPrompt retrievedDocumentIds promptVersion { id } } }`,
+    { input: { prompt: { name }, variables: { question: 'How do I reset my password?' } } },
+  );
+  expect(res.errors).toBeUndefined();
+  const g = res.data!.generate;
+  expect(g.status).toBe('SUCCEEDED');
+  expect(g.promptVersion.id).toBe(versionId);
+  expect(g.retrievedDocumentIds).toHaveLength(2);
+  expect(g.retrievedDocumentIds).toContain('pw-reset');
+  expect(g.renderedPrompt).toContain('open the login page');
+  const { rows } = await db.query(`SELECT retrieved_document_ids FROM generation.generations WHERE id = $1`, [g.id]);
+  expect(rows[0].retrieved_document_ids).toEqual(g.retrievedDocumentIds);
+
+  // Retrieval's HYDE mode asks this service for hypothetical documents: each one is a recorded generation.
+  const hydeQuery = `How do I reset my password? (${randomUUID().slice(0, 8)})`;
+  const hyde = await gql<{ search: { hypotheticalDocuments: string[]; hits: Array<{ document: { id: string } }> } }>(
+    `query($c: String!, $q: String!) { search(collection: $c, query: $q, mode: HYDE, k: 2) { hypotheticalDocuments hits { document { id } } } }`,
+    { c: collection, q: hydeQuery },
+  );
+  expect(hyde.errors).toBeUndefined();
+  expect(hyde.data!.search.hits.length).toBeGreaterThan(0);
+  const written = hyde.data!.search.hypotheticalDocuments;
+  expect(written.length).toBeGreaterThan(0);
+  const hydeRows = await db.query(`SELECT output FROM generation.generations WHERE rendered_messages->1->>'content' = $1 ORDER BY output`, [`Question: ${hydeQuery}`]);
+  expect(hydeRows.rows.map((r: { output: string }) => r.output)).toEqual([...written].sort());
+
+  // An augmentation step on a collection that does not exist: the retrieval service's NOT_FOUND, recorded.
+  const broken = uniqueName('it-gen/rag-broken');
+  await registerPrompt(broken, {
     template: 'Articles: {{articles}}\nQuestion: {{question}}',
     variables: [{ name: 'question', type: 'STRING' }],
     augmentation: [{ collection: uniqueName('it-missing'), queryTemplate: '{{question}}', k: 2, outputVariable: 'articles' }],
   });
-  const res = await gql(GENERATE, { input: { prompt: { name }, variables: { question: 'How do I reset my password?' } } });
-  const ext = res.errors?.[0]?.extensions ?? {};
-  // Until the retrieval service serves gRPC, augmentation is UNAVAILABLE naming it; once it does,
-  // the unknown collection is its NOT_FOUND.
-  if (ext['code'] === 'UNAVAILABLE') expect(ext['dependency']).toBe('retrieval');
-  else expect(ext['code']).toBe('NOT_FOUND');
-  const { rows } = await db.query(`SELECT status, error->>'code' AS code FROM generation.generations WHERE id = $1`, [ext['generationId']]);
-  expect(rows).toEqual([{ status: 'FAILED', code: ext['code'] }]);
+  const failed = await gql(GENERATE, { input: { prompt: { name: broken }, variables: { question: 'How do I reset my password?' } } });
+  const ext = failed.errors?.[0]?.extensions ?? {};
+  expect(ext['code']).toBe('NOT_FOUND');
+  const recorded = await db.query(`SELECT status, error->>'code' AS code FROM generation.generations WHERE id = $1`, [ext['generationId']]);
+  expect(recorded.rows).toEqual([{ status: 'FAILED', code: 'NOT_FOUND' }]);
+});
+
+test('gRPC GenerateHypotheticalDocuments writes n passages, each a recorded generation', async () => {
+  const before = (await db.query(`SELECT count(*)::int AS n FROM generation.generations WHERE rendered_messages->1->>'content' LIKE 'Question: %'`)).rows[0].n as number;
+  const res = await new Promise<pb.GenerateHypotheticalDocumentsResponse>((resolve, reject) =>
+    client.generateHypotheticalDocuments({ query: 'Why do leaves change colour in autumn?', n: 2, model: '', maxTokens: 24, temperature: 0 }, new Metadata(), { deadline: Date.now() + 60_000 }, (err, r) =>
+      err ? reject(err) : resolve(r),
+    ),
+  );
+  expect(res.documents).toHaveLength(2);
+  expect(res.documents.every((d) => d.trim().length > 0)).toBe(true);
+  const after = (await db.query(`SELECT count(*)::int AS n FROM generation.generations WHERE rendered_messages->1->>'content' LIKE 'Question: %'`)).rows[0].n as number;
+  expect(after - before).toBe(2);
 });
 
 test('gRPC GenerateStream streams the text, then the recorded generation', async () => {

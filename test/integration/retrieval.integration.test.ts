@@ -1,8 +1,9 @@
 // Retrieval end to end through the gateway, over the real encoder (MiniLM), Kafka and
 // Elasticsearch: collections bound to their model, the BEIR ingest CLI with its progress, the
 // four search modes with filters and component scores, idempotent ingestion with dead letters,
-// typed errors, gRPC Search, the evaluation command on a small BEIR folder, and an encoder outage
-// during which documents wait instead of being lost.
+// typed errors, gRPC Search, the evaluation command on a small BEIR folder, HYDE through the
+// generation service, Elasticsearch unreachable, and an encoder outage during which documents wait
+// instead of being lost.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';

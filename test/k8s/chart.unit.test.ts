@@ -15,6 +15,11 @@ import type { IPodSpec } from 'kubernetes-models/v1/PodSpec';
 import type { IService } from 'kubernetes-models/v1/Service';
 import { parse } from 'yaml';
 import { subgraphs } from '../../gateway/src/subgraphs';
+import { configSchema as encoderConfig } from '../../services/encoder/src/config-schema';
+import { configSchema as feedbackConfig } from '../../services/feedback/src/config-schema';
+import { configSchema as generationConfig } from '../../services/generation/src/config-schema';
+import { configSchema as promptRegistryConfig } from '../../services/prompt-registry/src/config-schema';
+import { configSchema as retrievalConfig } from '../../services/retrieval/src/config-schema';
 import { chartDir, helm, renderChart, renderError, renderNotes, renderVariant, repoRoot, variants, type K8sObject, type Variant } from './helm';
 import { schemaErrors, unknownFieldErrors } from './kube-schemas';
 
@@ -129,6 +134,20 @@ describe.each(Object.keys(variants) as Variant[])('chart rendered with the %s va
       expect(c.readinessProbe?.httpGet).toEqual({ path: '/readyz', port: 'http' });
       expect(c.startupProbe?.httpGet).toEqual({ path: '/healthz', port: 'http' });
       expect(c.livenessProbe).toEqual(expect.objectContaining(service.ports.grpc ? { grpc: { port: service.ports.grpc } } : { httpGet: { path: '/healthz', port: 'http' } }));
+    }
+  });
+
+  test("every service's environment satisfies its configuration schema (no pod exits on a missing setting)", () => {
+    const schemas = { encoder: encoderConfig, feedback: feedbackConfig, generation: generationConfig, 'prompt-registry': promptRegistryConfig, retrieval: retrievalConfig };
+    // Values that come from secrets in a cluster.
+    const secrets: Record<string, string> = { DATABASE_URL: 'postgresql://llmops@postgres:5432/llmops', ELASTICSEARCH_PASSWORD: 'secret' };
+    for (const [name, schema] of Object.entries(schemas)) {
+      const env = envOf(objects(), mainContainer(objects(), name));
+      for (const key of Object.keys(env)) if (env[key]!.startsWith('<from ')) env[key] = secrets[key] ?? env[key]!;
+      // Kubernetes expands $(VAR) references to earlier entries.
+      for (const key of Object.keys(env)) env[key] = env[key]!.replace(/\$\((\w+)\)/g, (_, ref: string) => env[ref] ?? '');
+      const parsed = schema.safeParse(env);
+      expect({ name, issues: parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`) }).toEqual({ name, issues: [] });
     }
   });
 

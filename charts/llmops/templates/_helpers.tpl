@@ -112,9 +112,10 @@ It becomes the service's ConfigMap; the service's `env` wins over what is comput
 {{- end -}}
 {{- if has "kafka" $uses }}{{ $_ := set $env "KAFKA_BROKERS" (join "," $root.Values.kafka.brokers) }}{{ end -}}
 {{- if has "modelCache" $uses }}{{ $_ := set $env "MODEL_DIR" $root.Values.modelCache.mountPath }}{{ end -}}
-{{- if has "encoder" $uses -}}
-{{- $encoder := index (include "llmops.services" $root | fromYaml) "encoder" -}}
-{{- $_ := set $env "ENCODER_ADDRESS" (printf "%s:%v" (include "llmops.componentName" (dict "root" $root "component" "encoder")) $encoder.ports.grpc) -}}
+{{- range $peer, $peerService := include "llmops.services" $root | fromYaml -}}
+{{- if and (has $peer $uses) $peerService.ports.grpc -}}
+{{- $_ := set $env (printf "%s_ADDRESS" (upper (replace "-" "_" $peer))) (printf "%s:%v" (include "llmops.componentName" (dict "root" $root "component" $peer)) $peerService.ports.grpc) -}}
+{{- end -}}
 {{- end -}}
 {{- if and (has "vllm" $uses) $root.Values.inference.vllm.enabled -}}
 {{- $_ := set $env "GENERATION_BACKEND_URL" (printf "%s/v1" (include "llmops.inference.url" (dict "root" $root "server" "vllm"))) -}}

@@ -1,10 +1,5 @@
-import { z } from 'zod';
-import { commonEnv, loadConfig, port } from '@llmops/platform';
+import { loadConfig } from '@llmops/platform';
+import { configSchema, type Config } from './config-schema';
 
-export const configSchema = commonEnv.extend({
-  HTTP_PORT: port(4005),
-  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// connection string'),
-});
-
-export type Config = z.infer<typeof configSchema>;
+export type { Config };
 export const config: Config = loadConfig(configSchema);

@@ -117,7 +117,16 @@ export class MemoryDocuments implements DocumentIndex {
     return this.rank(collection, filters, (d) => dot(vector, d.vector), k, false);
   }
   async keywordAndVector(collection: string, query: string, vector: Float32Array, depth: number, filters: MetadataFilter[]) {
-    return { keyword: await this.keyword(collection, query, depth, filters), vector: await this.vector(collection, vector, depth, filters) };
+    const ids = (list: RankedDocument[]) => list.map((r) => ({ id: r.document.id, score: r.score }));
+    return { keyword: ids(await this.keyword(collection, query, depth, filters)), vector: ids(await this.vector(collection, vector, depth, filters)) };
+  }
+  async getMany(collection: string, ids: string[]) {
+    const found = new Map<string, StoredDocument>();
+    for (const id of ids) {
+      const d = this.collections.get(collection)?.get(id);
+      if (d) found.set(id, stored(collection, d));
+    }
+    return found;
   }
   private rank(collection: string, filters: MetadataFilter[], score: (d: IndexableDocument) => number, k: number, positiveOnly: boolean): RankedDocument[] {
     if (this.down) throw new UnavailableError('elasticsearch');

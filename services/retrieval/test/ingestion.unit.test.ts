@@ -139,3 +139,20 @@ test('the document tower embeds "title text", cut to a bounded length without sp
   const long = embeddingText({ title: '', text: `${'x'.repeat(maxEmbeddedChars - 1)}😀tail` });
   expect(long).toHaveLength(maxEmbeddedChars - 1);
 });
+
+test('prepare embeds without writing; write then indexes, and an id twice in a batch keeps the later version', async () => {
+  const t = await withCollection();
+  await t.ingestion.ingest('docs', [doc('a', 'first')]);
+  await t.ingestion.ingest('docs', [doc('a', 'second'), doc('b', 'other')]);
+  const items = t.queue.queued.splice(0);
+  const prepared = await t.indexer.prepare(items);
+  expect(await t.collections.count('docs')).toBe(0);
+  expect(t.embedder.calls.at(-1)).toMatchObject({ model: 'minilm', inputType: 'DOCUMENT', texts: ['first', 'second', 'other'] });
+  const outcomes = await t.indexer.write(prepared);
+  expect(outcomes.map((o) => [o.item.id, o.ok])).toEqual([
+    ['a', true],
+    ['a', true],
+    ['b', true],
+  ]);
+  expect((await t.documents.get('docs', 'a'))!.text).toBe('second');
+});

@@ -1,24 +1,23 @@
 // Reciprocal rank fusion and the BEIR ranking measures.
 import { reciprocalRankFusion } from '../src/domain/fusion';
-import type { RankedDocument } from '../src/domain/model';
+import type { RankedId } from '../src/domain/model';
 import { rankingMetrics } from '../src/domain/ranking-metrics';
 
-const list = (...ids: string[]): RankedDocument[] =>
-  ids.map((id, i) => ({ document: { collection: 'c', id, title: '', text: '', metadata: {} }, score: 10 - i }));
+const list = (...ids: string[]): RankedId[] => ids.map((id, i) => ({ id, score: 10 - i }));
 
 test('RRF sums 1/(60 + rank) over the lists and keeps each list score and rank', () => {
   const hits = reciprocalRankFusion(list('a', 'b', 'c'), list('c', 'a', 'd'), 10);
-  expect(hits.map((h) => h.document.id)).toEqual(['a', 'c', 'b', 'd']);
+  expect(hits.map((h) => h.id)).toEqual(['a', 'c', 'b', 'd']);
   expect(hits[0]).toMatchObject({ rank: 1, keywordRank: 1, keywordScore: 10, vectorRank: 2, vectorScore: 9 });
   expect(hits[0]!.score).toBeCloseTo(1 / 61 + 1 / 62, 12);
-  expect(hits[2]).toMatchObject({ document: { id: 'b' }, vectorRank: null, vectorScore: null, keywordRank: 2 });
-  expect(hits[3]).toMatchObject({ document: { id: 'd' }, keywordRank: null, vectorRank: 3 });
+  expect(hits[2]).toMatchObject({ id: 'b', vectorRank: null, vectorScore: null, keywordRank: 2 });
+  expect(hits[3]).toMatchObject({ id: 'd', keywordRank: null, vectorRank: 3 });
 });
 
 test('RRF cuts to k and breaks ties by best rank, then id', () => {
   const hits = reciprocalRankFusion(list('x', 'y'), list('y', 'x'), 1);
   expect(hits).toHaveLength(1);
-  expect(hits[0]!.document.id).toBe('x');
+  expect(hits[0]!.id).toBe('x');
 });
 
 test('nDCG@10, MRR@10 and recall@100 match hand-computed values', () => {

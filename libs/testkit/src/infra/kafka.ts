@@ -200,8 +200,8 @@ export async function startKafka(opts: StartKafkaOptions): Promise<RunningKafka>
       'format',
       '--config',
       propsFile,
-      '--cluster-id',
-      randomClusterId(),
+      // One argument: an id may start with '-', which would read as an option.
+      `--cluster-id=${randomClusterId()}`,
       '--standalone',
       '--ignore-formatted',
     ]);

@@ -45,6 +45,7 @@ export class EmbeddedLlamaBackend implements ModelBackend {
   readonly models: readonly ModelInfo[];
   private readonly pool: SlotPool<Slot>;
   private readonly chatWrapper: ChatWrapper;
+  private readonly promptTokens = new WeakMap<ChatMessage[], number>();
 
   private constructor(
     readonly name: string,
@@ -77,8 +78,14 @@ export class EmbeddedLlamaBackend implements ModelBackend {
   }
 
   countPromptTokens(_model: string, messages: ChatMessage[]): number {
-    const { contextText } = this.chatWrapper.generateContextState({ chatHistory: toChatHistory(messages) });
-    return contextText.tokenize(this.model.tokenizer).length;
+    // The service counts a prompt to check it fits the context, then generates it: count once.
+    let count = this.promptTokens.get(messages);
+    if (count === undefined) {
+      const { contextText } = this.chatWrapper.generateContextState({ chatHistory: toChatHistory(messages) });
+      count = contextText.tokenize(this.model.tokenizer).length;
+      this.promptTokens.set(messages, count);
+    }
+    return count;
   }
 
   /** Tokens of plain text (no chat template), with the model's tokenizer. */

@@ -154,12 +154,6 @@ export class GenerationService {
     return this.deps.store.listByPromptVersion(promptVersionId, first, after);
   }
 
-  /** Counts tokens of messages with the default model's tokenizer when it runs in-process. */
-  countTokens(messages: ChatMessage[]): number | null {
-    const route = this.deps.router.route(null);
-    return route.backend.countPromptTokens(route.model.name, messages);
-  }
-
   private draft(request: GenerateRequest, createdAt: Date, pipelineRunId: string | null): Omit<Generation, 'id'> {
     return {
       status: 'FAILED',

@@ -2,7 +2,7 @@
 // kNN queries with metadata filters, and both in one _msearch round trip for HYBRID.
 import type { Client } from '@elastic/elasticsearch';
 import type { estypes } from '@elastic/elasticsearch';
-import type { IndexableDocument, MetadataFilter, RankedDocument, StoredDocument } from '../domain/model';
+import type { IndexableDocument, MetadataFilter, RankedDocument, RankedId, StoredDocument } from '../domain/model';
 import type { DocumentIndex, WriteResult } from '../domain/ports';
 import { UnknownReferenceError } from '../domain/errors';
 import { UnavailableError } from '@llmops/platform';
@@ -37,6 +37,8 @@ export class EsDocuments implements DocumentIndex {
       const index = this.indexOf(collection);
       const now = new Date().toISOString();
       const res = await this.es.bulk({
+        // A job counts a document as processed once a search can find it.
+        refresh: 'wait_for',
         operations: documents.flatMap((d) => [
           { index: { _index: index, _id: d.id } },
           {
@@ -45,7 +47,7 @@ export class EsDocuments implements DocumentIndex {
             [keywordFields.title]: keywordTerms(d.title),
             [keywordFields.text]: keywordTerms(d.text),
             metadata: d.metadata,
-            embedding: Array.from(d.vector),
+            embedding: vectorJson(d.vector),
             job_id: d.jobId,
             indexed_at: now,
           },
@@ -86,8 +88,9 @@ export class EsDocuments implements DocumentIndex {
   keywordAndVector(collection: string, query: string, vector: Float32Array, depth: number, filters: MetadataFilter[]) {
     return this.guardCollection(collection, async () => {
       const index = this.indexOf(collection);
+      const idsOnly = { _source: false };
       const res = await this.es.msearch<Source>({
-        searches: [{ index }, keywordBody(query, depth, filters), { index }, this.vectorBody(vector, depth, filters)],
+        searches: [{ index }, { ...keywordBody(query, depth, filters), ...idsOnly }, { index }, { ...this.vectorBody(vector, depth, filters), ...idsOnly }],
       });
       const [kw, vec] = res.responses.map((r) => {
         if (!('error' in r)) return r.hits.hits;
@@ -95,7 +98,17 @@ export class EsDocuments implements DocumentIndex {
         if (r.status === 429 || r.status >= 500) throw new UnavailableError('elasticsearch', { cause });
         throw cause;
       });
-      return { keyword: ranked(collection, kw!, 'bm25'), vector: ranked(collection, vec!, 'cosine') };
+      return { keyword: rankedIds(kw!, 'bm25'), vector: rankedIds(vec!, 'cosine') };
+    });
+  }
+
+  getMany(collection: string, ids: string[]): Promise<Map<string, StoredDocument>> {
+    if (ids.length === 0) return Promise.resolve(new Map());
+    return this.guardCollection(collection, async () => {
+      const res = await this.es.mget<Source>({ index: this.indexOf(collection), ids, _source_includes: sourceFields, realtime: false });
+      const found = new Map<string, StoredDocument>();
+      for (const d of res.docs) if ('found' in d && d.found && d._source) found.set(d._id, toDocument(collection, d._id, d._source));
+      return found;
     });
   }
 
@@ -103,13 +116,14 @@ export class EsDocuments implements DocumentIndex {
     return {
       knn: {
         field: 'embedding',
-        query_vector: Array.from(vector),
+        query_vector: vectorJson(vector),
         k,
         num_candidates: Math.min(10_000, Math.max(this.knn.minCandidates, k * this.knn.candidatesPerHit)),
         filter: filterClauses(filters),
       },
       size: k,
-      _source: sourceFields,
+      _source: sourceFields as string[] | false,
+      track_total_hits: false,
     };
   }
 
@@ -128,6 +142,14 @@ export class EsDocuments implements DocumentIndex {
   }
 }
 
+/**
+ * A float32 vector as JSON numbers of float32's precision (7 significant digits): half the
+ * characters of a double's shortest form, so Elasticsearch parses half as much per document.
+ */
+function vectorJson(v: Float32Array): number[] {
+  return Array.from(v, (x) => Number(x.toPrecision(7)));
+}
+
 function keywordBody(query: string, k: number, filters: MetadataFilter[]) {
   return {
     query: {
@@ -138,7 +160,9 @@ function keywordBody(query: string, k: number, filters: MetadataFilter[]) {
       },
     },
     size: k,
-    _source: sourceFields,
+    _source: sourceFields as string[] | false,
+    // No total to count: lets BM25 skip blocks that cannot reach the top k (block-max WAND).
+    track_total_hits: false,
   };
 }
 
@@ -153,8 +177,12 @@ export function filterClauses(filters: MetadataFilter[]): estypes.QueryDslQueryC
 }
 
 function ranked(collection: string, hits: Array<estypes.SearchHit<Source>>, score: 'bm25' | 'cosine'): RankedDocument[] {
+  return rankedIds(hits, score).map((r, i) => ({ document: toDocument(collection, r.id, hits[i]!._source!), score: r.score }));
+}
+
+function rankedIds(hits: Array<estypes.SearchHit<Source>>, score: 'bm25' | 'cosine'): RankedId[] {
   return hits.map((h) => ({
-    document: toDocument(collection, h._id!, h._source!),
+    id: h._id!,
     // For dot_product on unit vectors Elasticsearch scores (1 + cosine) / 2; callers get the cosine.
     score: score === 'cosine' ? Number((2 * (h._score ?? 0.5) - 1).toFixed(6)) : (h._score ?? 0),
   }));

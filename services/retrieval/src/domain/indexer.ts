@@ -22,6 +22,15 @@ export function embeddingText(d: { title: string; text: string }): string {
   return joined.slice(0, cut);
 }
 
+/** A batch checked and embedded, not yet written. */
+export interface PreparedBatch {
+  items: IngestItem[];
+  /** Items that already failed, with their reasons. */
+  outcomes: Map<IngestItem, IngestOutcome>;
+  /** Embedded documents by collection. */
+  embedded: Map<string, Array<{ item: IngestItem; document: IndexableDocument }>>;
+}
+
 export class DocumentIndexer {
   constructor(
     private readonly collections: CollectionService,
@@ -30,11 +39,21 @@ export class DocumentIndexer {
     private readonly documents: DocumentIndex,
   ) {}
 
+  /** Embeds and writes one batch; each item's outcome, in order. */
   async index(items: IngestItem[], signal?: AbortSignal): Promise<IngestOutcome[]> {
+    return this.write(await this.prepare(items, signal));
+  }
+
+  /**
+   * The first half of `index`: checks the items and embeds them, without writing anything, so
+   * that a consumer can embed the next batch while the previous one is written.
+   */
+  async prepare(items: IngestItem[], signal?: AbortSignal): Promise<PreparedBatch> {
     const outcomes = new Map<IngestItem, IngestOutcome>();
     const fail = (item: IngestItem, reason: string) => outcomes.set(item, { item, ok: false, reason });
     const byCollection = new Map<string, IngestItem[]>();
     for (const item of items) byCollection.set(item.collection, [...(byCollection.get(item.collection) ?? []), item]);
+    const embedded = new Map<string, Array<{ item: IngestItem; document: IndexableDocument }>>();
 
     for (const [name, group] of byCollection) {
       const collection = await this.collections.find(name);
@@ -54,19 +73,27 @@ export class DocumentIndexer {
       });
       try {
         await this.bindings.verify(collection, signal);
-        const embedded = await this.embed(collection, valid, fail, signal);
-        // Results come in the order written (an id may occur twice in a batch: the later one wins).
-        const results = await this.documents.write(name, embedded.map((e) => e.document));
-        results.forEach((r, i) => {
-          const item = embedded[i]!.item;
-          outcomes.set(item, r.ok ? { item, ok: true } : { item, ok: false, reason: `Elasticsearch refused the document: ${r.reason}` });
-        });
+        embedded.set(name, await this.embed(collection, valid, fail, signal));
       } catch (err) {
         if (!(err instanceof EncoderMismatchError)) throw err;
         for (const item of valid) if (!outcomes.has(item)) fail(item, err.message);
       }
     }
-    return items.map((item) => outcomes.get(item)!);
+    return { items, outcomes, embedded };
+  }
+
+  /** The second half of `index`: writes what `prepare` embedded. */
+  async write(batch: PreparedBatch): Promise<IngestOutcome[]> {
+    const outcomes = new Map(batch.outcomes);
+    for (const [name, embedded] of batch.embedded) {
+      // Results come in the order written (an id may occur twice in a batch: the later one wins).
+      const results = await this.documents.write(name, embedded.map((e) => e.document));
+      results.forEach((r, i) => {
+        const item = embedded[i]!.item;
+        outcomes.set(item, r.ok ? { item, ok: true } : { item, ok: false, reason: `Elasticsearch refused the document: ${r.reason}` });
+      });
+    }
+    return batch.items.map((item) => outcomes.get(item)!);
   }
 
   /** Embeds the items; one the encoder refuses fails alone and the others are embedded again. */

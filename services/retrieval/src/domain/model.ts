@@ -78,6 +78,12 @@ export interface RankedDocument {
   score: number;
 }
 
+/** A ranked list entry without the document (lists fetched deep for fusion). */
+export interface RankedId {
+  id: string;
+  score: number;
+}
+
 export interface SearchHit {
   document: StoredDocument;
   /** What the hits are ordered by (BM25, cosine or the fused RRF score). */

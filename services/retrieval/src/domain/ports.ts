@@ -9,6 +9,7 @@ import type {
   MetadataFilter,
   NewIngestionJob,
   RankedDocument,
+  RankedId,
   StoredDocument,
 } from './model';
 
@@ -59,14 +60,16 @@ export interface DocumentIndex {
   keyword(collection: string, query: string, k: number, filters: MetadataFilter[]): Promise<RankedDocument[]>;
   /** Approximate kNN; scores are cosine similarities. */
   vector(collection: string, vector: Float32Array, k: number, filters: MetadataFilter[]): Promise<RankedDocument[]>;
-  /** Both lists from one round trip. */
+  /** Both lists, ids and scores only, from one round trip. */
   keywordAndVector(
     collection: string,
     query: string,
     vector: Float32Array,
     depth: number,
     filters: MetadataFilter[],
-  ): Promise<{ keyword: RankedDocument[]; vector: RankedDocument[] }>;
+  ): Promise<{ keyword: RankedId[]; vector: RankedId[] }>;
+  /** The documents with these ids (missing ones are absent from the map). */
+  getMany(collection: string, ids: string[]): Promise<Map<string, StoredDocument>>;
 }
 
 export interface IngestionJobStore {

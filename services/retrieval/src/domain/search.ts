@@ -67,8 +67,13 @@ export class SearchService {
       case 'HYBRID': {
         const vector = await this.embedQuery(collection, req.query, signal);
         const depth = Math.max(req.k, this.settings.hybridDepth);
+        // Both lists go deep with ids only; only the fused top k documents are fetched.
         const lists = await this.index.keywordAndVector(collection.name, req.query, vector, depth, filters);
-        return result(reciprocalRankFusion(lists.keyword, lists.vector, req.k, this.settings.rrfK));
+        const fused = reciprocalRankFusion(lists.keyword, lists.vector, req.k, this.settings.rrfK);
+        const documents = await this.index.getMany(collection.name, fused.map((f) => f.id));
+        // A document deleted between the two calls drops out.
+        const hits = fused.flatMap(({ id, ...f }) => (documents.has(id) ? [{ ...f, document: documents.get(id)! }] : []));
+        return result(hits.map((h, i) => ({ ...h, rank: i + 1 })));
       }
       case 'HYDE': {
         const { vector, documents } = await this.hydeVector(collection, req.query, signal);

@@ -1,7 +1,7 @@
 // The ingestion consumer: documents.ingest.v1 in batches. Each partition's fetched messages are
 // cut into chunks of `batchSize` documents that are embedded in one encoder call and written in
-// one bulk request; partitions are consumed concurrently, so the encoder always has the next
-// chunk queued while Elasticsearch writes the previous one.
+// one bulk request; the next chunk is embedding while the previous one is written, so the encoder
+// always has work queued.
 //
 // At least once, and nothing is lost: a chunk's offsets are committed only after every document in
 // it was indexed or dead-lettered. A document that cannot be indexed goes to
@@ -14,7 +14,7 @@ import { deadLetterTopicOf, topics } from '@llmops/contracts';
 import { UnavailableError, type Logger, type Metrics } from '@llmops/platform';
 import type { IngestItem, IngestOutcome } from '../domain/model';
 import type { IngestionJobStore } from '../domain/ports';
-import type { DocumentIndexer } from '../domain/indexer';
+import type { DocumentIndexer, PreparedBatch } from '../domain/indexer';
 import type { RetrievalMetrics } from '../metrics';
 
 export const ingestTopic = 'documents.ingest.v1' as const;
@@ -26,6 +26,13 @@ export interface IngestConsumerOptions {
 }
 
 type Decoded = { message: KafkaMessage; item: IngestItem };
+
+interface StartedChunk {
+  decoded: Decoded[];
+  undecodable: Array<{ message: KafkaMessage; error: string }>;
+  prepared?: PreparedBatch;
+  error?: unknown;
+}
 
 export class IngestConsumer {
   private readonly consumer: Consumer;
@@ -63,29 +70,88 @@ export class IngestConsumer {
 
   private async onBatch({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }: EachBatchPayload): Promise<void> {
     const live = () => isRunning() && !isStale();
-    for (let i = 0; i < batch.messages.length && live(); i += this.opts.batchSize) {
-      const chunk = batch.messages.slice(i, i + this.opts.batchSize);
-      const done = await this.processChunk(batch.partition, chunk, heartbeat, live);
-      if (!done) return;
-      resolveOffset(chunk.at(-1)!.offset);
+    const chunks: KafkaMessage[][] = [];
+    for (let i = 0; i < batch.messages.length; i += this.opts.batchSize) chunks.push(batch.messages.slice(i, i + this.opts.batchSize));
+    // One chunk ahead: the next chunk is embedding while the current one is written, so the
+    // encoder never waits for Elasticsearch. Writes (and commits) stay in partition order.
+    let next = chunks.length ? this.startChunk(chunks[0]!) : null;
+    for (let i = 0; i < chunks.length && live(); i++) {
+      const end = this.own.batchDuration.startTimer();
+      const chunk = await next!;
+      next = i + 1 < chunks.length ? this.startChunk(chunks[i + 1]!) : null;
+      const outcomes = await this.outcomesOf(chunk, heartbeat, live);
+      if (!outcomes) return;
+      if (!(await this.finishChunk(batch.partition, chunk, outcomes, heartbeat, live))) return;
+      resolveOffset(chunks[i]!.at(-1)!.offset);
       await commitOffsetsIfNecessary();
       await heartbeat();
+      end();
     }
   }
 
-  /** True once every message of the chunk was indexed or dead-lettered; false when stopped first. */
-  private async processChunk(partition: number, messages: KafkaMessage[], heartbeat: () => Promise<void>, live: () => boolean): Promise<boolean> {
-    const end = this.own.batchDuration.startTimer();
+  /** Decodes a chunk and starts embedding it; never rejects (a failure is kept for outcomesOf). */
+  private startChunk(messages: KafkaMessage[]): Promise<StartedChunk> {
     const decoded: Decoded[] = [];
+    const undecodable: Array<{ message: KafkaMessage; error: string }> = [];
     for (const message of messages) {
       const result = decode(message);
       if (result.ok) decoded.push({ message, item: result.item });
-      else await this.deadLetter(partition, message, result.error);
+      else undecodable.push({ message, error: result.error });
     }
-    const outcomes = await this.untilAvailable(() => this.indexSafely(decoded.map((d) => d.item)), heartbeat, live);
-    if (!outcomes) return false;
+    const items = decoded.map((d) => d.item);
+    return this.indexer.prepare(items).then(
+      (prepared): StartedChunk => ({ decoded, undecodable, prepared }),
+      (error: unknown): StartedChunk => ({ decoded, undecodable, error }),
+    );
+  }
+
+  /**
+   * The chunk's outcomes, in item order: its embedding (retried while a dependency is down) then
+   * its write. An unexpected error (not a dependency being down) is retried, then the documents
+   * are indexed one by one so that only the ones that keep failing are dead-lettered. Null when
+   * the consumer stops first.
+   */
+  private async outcomesOf(chunk: StartedChunk, heartbeat: () => Promise<void>, live: () => boolean): Promise<IngestOutcome[] | null> {
+    const items = chunk.decoded.map((d) => d.item);
+    if (items.length === 0) return [];
+    let first = true;
+    return this.untilAvailable(
+      async () => {
+        const prepared = first && chunk.prepared ? chunk.prepared : first && chunk.error ? Promise.reject(chunk.error) : this.indexer.prepare(items);
+        first = false;
+        try {
+          return await this.indexer.write(await prepared);
+        } catch (err) {
+          if (err instanceof UnavailableError) throw err;
+          this.logger.error({ err, documents: items.length }, 'indexing a batch failed; indexing its documents one by one');
+        }
+        const outcomes: IngestOutcome[] = [];
+        for (const item of items) {
+          try {
+            outcomes.push(...(await this.indexer.index([item])));
+          } catch (err) {
+            if (err instanceof UnavailableError) throw err;
+            outcomes.push({ item, ok: false, reason: `indexing failed: ${(err as Error).message}` });
+          }
+        }
+        return outcomes;
+      },
+      heartbeat,
+      live,
+    );
+  }
+
+  /** Dead-letters what failed, records every outcome; false when the consumer stops first. */
+  private async finishChunk(
+    partition: number,
+    chunk: StartedChunk,
+    outcomes: IngestOutcome[],
+    heartbeat: () => Promise<void>,
+    live: () => boolean,
+  ): Promise<boolean> {
+    for (const u of chunk.undecodable) await this.deadLetter(partition, u.message, u.error);
     for (const [i, o] of outcomes.entries()) {
-      if (!o.ok) await this.deadLetter(partition, decoded[i]!.message, o.reason);
+      if (!o.ok) await this.deadLetter(partition, chunk.decoded[i]!.message, o.reason);
     }
     const recorded = await this.untilAvailable(
       () =>
@@ -100,32 +166,7 @@ export class IngestConsumer {
       this.own.documents.inc({ outcome: o.ok ? 'indexed' : 'failed' });
       if (o.ok) this.metrics.kafkaMessagesConsumed.inc({ topic: ingestTopic, outcome: 'processed' });
     }
-    end();
     return true;
-  }
-
-  /**
-   * Indexes the chunk; an unexpected error (not a dependency being down) is retried, then the
-   * documents are indexed one by one so that only the ones that keep failing are dead-lettered.
-   */
-  private async indexSafely(items: IngestItem[]): Promise<IngestOutcome[]> {
-    if (items.length === 0) return [];
-    try {
-      return await this.indexer.index(items);
-    } catch (err) {
-      if (err instanceof UnavailableError) throw err;
-      this.logger.error({ err, documents: items.length }, 'indexing a batch failed; indexing its documents one by one');
-    }
-    const outcomes: IngestOutcome[] = [];
-    for (const item of items) {
-      try {
-        outcomes.push(...(await this.indexer.index([item])));
-      } catch (err) {
-        if (err instanceof UnavailableError) throw err;
-        outcomes.push({ item, ok: false, reason: `indexing failed: ${(err as Error).message}` });
-      }
-    }
-    return outcomes;
   }
 
   /** Runs `fn` until it does not throw UnavailableError; null when the consumer stops first. */
