@@ -13,10 +13,13 @@ async function main(): Promise<void> {
     ports: devPorts,
     onProgress: (m) => console.log(`[stack] ${m}`),
   });
+  // The programs are child processes the event loop does not wait for: stay up until a signal.
+  const keepAlive = setInterval(() => undefined, 60_000);
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
+    clearInterval(keepAlive);
     console.log(`[stack] ${signal}: stopping`);
     await platform.stop();
     process.exit(0);
