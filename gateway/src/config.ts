@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { commonEnv, loadConfig, port } from '@llmops/platform';
+import { commonEnv, graphqlLimitsEnv, loadConfig, port } from '@llmops/platform';
 
 const url = z.url();
 
-export const configSchema = commonEnv.extend({
+export const configSchema = commonEnv.extend(graphqlLimitsEnv.shape).extend({
   HTTP_PORT: port(4000),
   /** `static` serves the committed supergraph; `introspect` composes from running subgraphs (development only). */
   SUPERGRAPH_MODE: z.enum(['static', 'introspect']).default('static'),

@@ -3,9 +3,19 @@
 import { tracing } from './instrumentation';
 import { readFileSync } from 'node:fs';
 import { ApolloServer } from '@apollo/server';
-import { ApolloGateway, IntrospectAndCompose, RemoteGraphQLDataSource } from '@apollo/gateway';
-import { createErrorFormatter, createRuntime, runMain, startHttpServer } from '@llmops/platform';
+import { ApolloGateway, IntrospectAndCompose } from '@apollo/gateway';
+import {
+  createErrorFormatter,
+  createRuntime,
+  introspectionEnabled,
+  limitRules,
+  limitsFromConfig,
+  parseOptionsFor,
+  runMain,
+  startHttpServer,
+} from '@llmops/platform';
 import { config } from './config';
+import { SubgraphSource } from './subgraph-source';
 import { subgraphs, supergraphFile, type SubgraphName } from './subgraphs';
 
 const urls: Record<SubgraphName, string> = {
@@ -23,16 +33,21 @@ runMain(async () => {
 
   const gateway = new ApolloGateway({
     logger,
-    buildService: ({ name, url }) => new RemoteGraphQLDataSource({ url: urls[name as SubgraphName] ?? url }),
+    buildService: ({ name, url }) => new SubgraphSource(name, urls[name as SubgraphName] ?? url ?? ''),
     ...(config.SUPERGRAPH_MODE === 'introspect'
       ? { supergraphSdl: new IntrospectAndCompose({ subgraphs: subgraphs.map((s) => ({ name: s.name, url: urls[s.name] })) }) }
       : { supergraphSdl: readFileSync(supergraphFile, 'utf8') }),
   });
+  const limits = limitsFromConfig(config);
   const server = new ApolloServer({
     gateway,
     logger,
-    introspection: config.NODE_ENV !== 'production',
+    introspection: introspectionEnabled(config),
+    // Depth, aliases, directives and cost are validation rules; tokens are the parser's limit.
+    validationRules: limitRules(limits),
+    parseOptions: parseOptionsFor(limits),
     includeStacktraceInErrorResponses: false,
+    // Production strips "Did you mean …" field suggestions and other schema hints from errors.
     hideSchemaDetailsFromClientErrors: config.NODE_ENV === 'production',
     csrfPrevention: true,
     // The platform's lifecycle owns signals and stops the server in order.

@@ -1,7 +1,17 @@
 // Starts real Kafka, Elasticsearch, PostgreSQL and Prometheus and the whole stack once per run.
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startLocalPlatform, startOtlpCollector, testInfraPorts, testPortOffset, testPorts, type LocalPlatform, type RunningCollector } from '@llmops/testkit';
+import {
+  controlUrlEnv,
+  startControlServer,
+  startLocalPlatform,
+  startOtlpCollector,
+  testInfraPorts,
+  testPortOffset,
+  testPorts,
+  type LocalPlatform,
+  type RunningCollector,
+} from '@llmops/testkit';
 import { contextFileEnv, type IntegrationContext } from './context';
 
 declare global {
@@ -50,5 +60,7 @@ export default async function globalSetup(): Promise<void> {
   const file = join(runDir, 'context.json');
   writeFileSync(file, JSON.stringify(context, null, 2));
   process.env[contextFileEnv] = file;
+  // Fault tests (faults.integration.test.ts) stop, kill and restart components through this.
+  process.env[controlUrlEnv] = (await startControlServer(platform)).url;
   process.stdout.write(`[integration] platform ready in ${((Date.now() - started) / 1000).toFixed(1)} s (${runDir})\n`);
 }

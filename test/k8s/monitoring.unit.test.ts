@@ -54,9 +54,17 @@ const readDashboard = (file: string) => JSON.parse(readFileSync(join(dashboardsD
 /** Grafana's variables replaced by values Prometheus accepts. */
 const toPromQL = (expr: string) => expr.replace(/\$__rate_interval/g, '5m').replace(/\$\{?service\}?/g, '.*');
 
-/** Metric names the programs export (libs/platform/src/metrics.ts), with the histograms' series. */
+/** Every .ts file under `dir`, recursively. */
+const sourcesIn = (dir: string): string[] =>
+  readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sourcesIn(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []));
+
+/**
+ * Metric names the programs export (the platform's RED metrics and every service's own, found
+ * where prom-client metrics are constructed), with the histograms' series.
+ */
 function exportedMetrics(): Set<string> {
-  const source = readFileSync(join(repoRoot, 'libs/platform/src/metrics.ts'), 'utf8');
+  const roots = [join(repoRoot, 'libs/platform/src'), join(repoRoot, 'gateway/src'), ...readdirSync(join(repoRoot, 'services')).map((s) => join(repoRoot, 'services', s, 'src'))];
+  const source = roots.filter((r) => existsSync(r)).flatMap(sourcesIn).map((f) => readFileSync(f, 'utf8')).join('\n');
   const names = new Set<string>(['up', 'process_resident_memory_bytes', 'process_cpu_seconds_total', 'nodejs_heap_size_used_bytes']);
   for (const [, kind, name] of source.matchAll(/new (Histogram|Counter|Gauge)\(\{\s*name: '([a-z_:][a-z0-9_:]*)'/g)) {
     if (kind === 'Histogram') for (const suffix of ['_bucket', '_count', '_sum']) names.add(`${name}${suffix}`);
@@ -79,7 +87,7 @@ describe('alert rules', () => {
 
   test('promtool test rules', () => {
     expect(promtool(['test', 'rules', ...ruleTestFiles])).toMatch(/SUCCESS/);
-  });
+  }, 60_000);
 
   test('every alert has a severity, a summary and a description, and is unit-tested', () => {
     const tested = ruleTestFiles.map((f) => readFileSync(join(alertsDir, f), 'utf8')).join('\n');
@@ -136,9 +144,12 @@ describe('dashboards', () => {
   });
 
   test('every panel query parses as PromQL (promtool, as recording rules)', () => {
-    const rules = dashboardFiles.flatMap((file) =>
-      readDashboard(file).panels.flatMap((panel) => (panel.targets ?? []).map((t) => ({ record: `dashboard:panel${panel.id}:${t.refId.toLowerCase()}`, expr: toPromQL(t.expr) }))),
-    );
+    // Record names distinct across dashboards: promtool reports duplicates instead of SUCCESS.
+    const rules = dashboardFiles.flatMap((file) => {
+      const dashboard = readDashboard(file);
+      const uid = dashboard.uid.replaceAll('-', '_');
+      return dashboard.panels.flatMap((panel) => (panel.targets ?? []).map((t) => ({ record: `dashboard:${uid}:panel${panel.id}:${t.refId.toLowerCase()}`, expr: toPromQL(t.expr) })));
+    });
     const dir = mkdtempSync(join(tmpdir(), 'llmops-dashboards-'));
     try {
       writeFileSync(join(dir, 'panels.rules.yaml'), stringify({ groups: [{ name: 'dashboard-panels', rules }] }));

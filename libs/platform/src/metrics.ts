@@ -1,6 +1,6 @@
 // One prom-client registry per process: default process metrics plus RED metrics for every
 // transport. Labels are bounded: routes, operation types, gRPC methods and topics, never user input.
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 const latencyBuckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
@@ -46,6 +46,18 @@ export function createMetrics(service: string) {
       name: 'kafka_messages_consumed_total',
       help: 'Events consumed, by topic and outcome (processed, duplicate, dead_lettered).',
       labelNames: ['topic', 'outcome'] as const,
+      registers,
+    }),
+    kafkaDeadLetters: new Counter({
+      name: 'kafka_dead_letters_total',
+      help: 'Messages sent to a dead-letter topic, by the topic they were consumed from.',
+      labelNames: ['topic'] as const,
+      registers,
+    }),
+    kafkaConsumerLag: new Gauge({
+      name: 'kafka_consumer_lag_messages',
+      help: 'Messages of a topic not yet committed by a consumer group (high watermark minus committed offset, summed over partitions).',
+      labelNames: ['topic', 'group'] as const,
       registers,
     }),
     outboxRelayErrors: new Counter({

@@ -4,3 +4,4 @@ export * from './stack/start-stack';
 export * from './graphql-client';
 export * from './stack/local-platform';
 export * from './otlp-collector';
+export * from './stack/control-server';

@@ -6,6 +6,16 @@ import { migrations, schema } from './adapters/migrations';
 import { PgDatasetStore } from './adapters/dataset-store.pg';
 import { DatasetService } from './domain/datasets';
 import { resolvers, type Context } from './graphql/resolvers';
+import { PgDatasetItemStore } from './adapters/dataset-item-store.pg';
+import { PgEvaluationStore } from './adapters/evaluation-store.pg';
+import { GrpcGenerator } from './adapters/generator.grpc';
+import { GrpcEmbedder } from './adapters/embedder.grpc';
+import { DatasetItemService } from './domain/dataset-items';
+import { EvaluationRunService } from './domain/evaluation/run-service';
+import { evaluationResolvers, type EvaluationContext } from './graphql/evaluation-resolvers';
+import { mergeResolverMaps } from './graphql/merge-resolvers';
+import { feedbackResolvers, type FeedbackContext } from './graphql/feedback-resolvers';
+import { wireFeedback } from './wire-feedback';
 
 runMain(async () => {
   const runtime = createRuntime('feedback', config);
@@ -14,10 +24,31 @@ runMain(async () => {
   const pool = createPgPool(config.DATABASE_URL, logger);
   lifecycle.onStop('postgresql pool', () => pool.end());
   const datasets = new DatasetService(new PgDatasetStore(pool));
-  await serveSubgraph<Context>(runtime, {
-    typeDefs: readSchemaFile(__dirname),
-    resolvers,
-    context: async () => ({ datasets }),
+  const itemStore = new PgDatasetItemStore(pool);
+  const datasetItems = new DatasetItemService(itemStore);
+  const generator = new GrpcGenerator(config.GENERATION_ADDRESS, config.EVALUATION_GENERATION_DEADLINE_MS);
+  lifecycle.onStop('generation client', () => generator.close());
+  const embedder = new GrpcEmbedder(config.ENCODER_ADDRESS, config.EVALUATION_EMBEDDING_MODEL);
+  lifecycle.onStop('encoder client', () => embedder.close());
+  const evaluations = new EvaluationRunService({
+    store: new PgEvaluationStore(pool),
+    items: itemStore,
+    generator,
+    embedder,
+    log: logger.child({ component: 'evaluation' }),
+    concurrency: config.EVALUATION_CONCURRENCY,
   });
-  await lifecycle.dependency('postgresql', () => migrate(pool, schema, migrations, logger));
+  lifecycle.onStop('evaluation runs', () => evaluations.stop());
+  const { feedback, connect: connectKafka, startConsumers } = wireFeedback(runtime, config, pool);
+  await serveSubgraph<Context & EvaluationContext & FeedbackContext>(runtime, {
+    typeDefs: readSchemaFile(__dirname),
+    resolvers: mergeResolverMaps(resolvers, evaluationResolvers, feedbackResolvers),
+    context: async () => ({ datasets, datasetItems, evaluations, feedback }),
+  });
+  const broker = connectKafka();
+  const database = await lifecycle.dependency('postgresql', () => migrate(pool, schema, migrations, logger));
+  if (database) {
+    await evaluations.resumeUnfinished();
+  }
+  if (database && (await broker)) await startConsumers();
 });

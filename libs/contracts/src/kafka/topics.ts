@@ -59,6 +59,23 @@ export const generationCompletedV1 = eventEnvelope.extend({
   pipelineRunId: z.uuid().nullable(),
 });
 
+export const feedbackSubmittedV1 = eventEnvelope
+  .extend({
+    /** The idempotency key: a feedback id is applied once, whatever arrives after it. */
+    feedbackId: z.uuid(),
+    generationId: z.uuid(),
+    /** The generation's prompt version, as the feedback service knew it (null: inline template). */
+    promptVersionId: z.uuid().nullable(),
+    promptName: z.string().nullable(),
+    /** Exactly one of score (on the service's configured scale) and thumbs is set. */
+    score: z.number().finite().nullable(),
+    thumbs: z.enum(['UP', 'DOWN']).nullable(),
+    comment: z.string().nullable(),
+    labels: z.array(z.string().min(1)),
+    user: z.string().nullable(),
+  })
+  .refine((v) => (v.score === null) !== (v.thumbs === null), { message: 'exactly one of score and thumbs must be set', path: ['score'] });
+
 export const topics = {
   'prompt.version.created.v1': {
     schema: promptVersionCreatedV1,
@@ -79,6 +96,11 @@ export const topics = {
     schema: generationCompletedV1,
     key: 'generationId',
     description: 'A model call finished (succeeded, failed or was cancelled) and was recorded.',
+  },
+  'feedback.submitted.v1': {
+    schema: feedbackSubmittedV1,
+    key: 'feedbackId',
+    description: 'A user scored (or gave a thumb to) a recorded generation.',
   },
 } as const satisfies Record<string, TopicSpec>;
 

@@ -4,6 +4,7 @@ import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import type { Runtime } from '../runtime';
 import { startHttpServer, type RawRoute, type RunningHttpServer } from '../http/server';
 import { createSubgraphServer } from './subgraph';
+import type { GraphQLLimits } from './limits';
 
 export interface ServeSubgraphOptions<TContext extends BaseContext> {
   typeDefs: string;
@@ -11,6 +12,10 @@ export interface ServeSubgraphOptions<TContext extends BaseContext> {
   context: (req: IncomingMessage) => Promise<TContext>;
   /** Extra HTTP routes beside /graphql (see HttpServerOptions.routes). */
   routes?: Record<string, RawRoute>;
+  /** Document limits (see graphql/limits.ts); default `defaultSubgraphLimits`. */
+  limits?: GraphQLLimits;
+  /** Overrides the production default for introspection (e.g. from GRAPHQL_INTROSPECTION). */
+  introspection?: boolean;
 }
 
 /** Serves a subgraph on the runtime's HTTP port, beside /healthz, /readyz and /metrics. */
@@ -34,6 +39,8 @@ export function serveSubgraph<TContext extends BaseContext>(
         logger,
         metrics,
         production: config.NODE_ENV === 'production',
+        introspection: opts.introspection,
+        limits: opts.limits,
       }),
       context: opts.context,
     },

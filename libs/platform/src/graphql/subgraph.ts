@@ -6,6 +6,7 @@ import { parse } from 'graphql';
 import type { Logger } from '../logger';
 import type { Metrics } from '../metrics';
 import { createErrorFormatter } from './format-error';
+import { defaultSubgraphLimits, limitRules, parseOptionsFor, type GraphQLLimits } from './limits';
 import { metricsPlugin } from './metrics-plugin';
 
 export interface SubgraphOptions<TContext extends BaseContext> {
@@ -13,15 +14,22 @@ export interface SubgraphOptions<TContext extends BaseContext> {
   resolvers: GraphQLResolverMap<TContext>;
   logger: Logger;
   metrics: Metrics;
-  /** Production mode: no introspection; errors never carry stack traces in any mode. */
+  /** Production mode: no introspection, no schema hints ("Did you mean …") in errors; never stack traces. */
   production: boolean;
+  /** Overrides `production` for introspection alone (GRAPHQL_INTROSPECTION). */
+  introspection?: boolean;
+  /** Document limits; default `defaultSubgraphLimits` (headroom above the gateway's). */
+  limits?: GraphQLLimits;
 }
 
 /** Apollo Server 5 over a federation v2 subgraph schema, with the platform's error and metrics policy. */
 export function createSubgraphServer<TContext extends BaseContext>(opts: SubgraphOptions<TContext>): ApolloServer<TContext> {
+  const limits = opts.limits ?? defaultSubgraphLimits;
   return new ApolloServer<TContext>({
     schema: buildSubgraphSchema({ typeDefs: parse(opts.typeDefs), resolvers: opts.resolvers as GraphQLResolverMap<unknown> }),
-    introspection: !opts.production,
+    introspection: opts.introspection ?? !opts.production,
+    validationRules: limitRules(limits),
+    parseOptions: parseOptionsFor(limits),
     includeStacktraceInErrorResponses: false,
     hideSchemaDetailsFromClientErrors: opts.production,
     csrfPrevention: true,

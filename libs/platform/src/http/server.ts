@@ -6,6 +6,7 @@ import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
 import type { Logger } from '../logger';
 import type { Metrics } from '../metrics';
 import type { Lifecycle } from '../lifecycle';
+import { findNulCharacter } from './input-guard';
 import { BodyTooLargeError, readBody } from './read-body';
 
 export interface HttpServerOptions<TContext extends BaseContext> {
@@ -91,6 +92,11 @@ export async function startHttpServer<TContext extends BaseContext>(
       }
       if (Array.isArray(body)) {
         return sendGraphQLError(res, 400, 'batched requests are not accepted', 'BAD_REQUEST');
+      }
+      const nul = findNulCharacter(body);
+      if (nul !== undefined) {
+        const where = nul === 'query' ? 'the query' : `variable ${nul}`;
+        return sendGraphQLError(res, 400, `${where} contains a NUL character (U+0000), which is not accepted`, 'BAD_USER_INPUT', { field: nul });
       }
     }
     const headers = new HeaderMap();

@@ -4,10 +4,12 @@
 // partition keeps moving and nothing is lost. Handlers must be idempotent (deduplicate by eventId).
 import { SpanKind, trace } from '@opentelemetry/api';
 import type { Consumer, EachMessagePayload, IHeaders, Kafka, Producer } from 'kafkajs';
-import { deadLetterTopicOf, topics, type TopicName, type TopicValue } from '@llmops/contracts';
+import { topics, type TopicName, type TopicValue } from '@llmops/contracts';
 import type { Logger } from '../logger';
 import type { Metrics } from '../metrics';
 import { retryWithBackoff } from '../retry';
+import { sendToDeadLetter } from './dead-letter';
+import { ConsumerLagMonitor } from './consumer-lag';
 import { extractTraceContext } from './trace-headers';
 
 export interface MessageMeta {
@@ -27,6 +29,8 @@ export interface EventConsumerOptions<T extends TopicName> {
   maxAttempts?: number;
   /** A new group starts at the oldest message (default) or only sees messages sent after it joined. */
   fromBeginning?: boolean;
+  /** How often kafka_consumer_lag_messages is read from the broker (default 15 s). */
+  lagIntervalMs?: number;
   /**
    * Told when the consumer starts fetching after joining its group (true), and when it crashes,
    * disconnects, stops or rebalances (false): what it maintains may have missed events meanwhile.
@@ -39,6 +43,7 @@ const tracer = trace.getTracer('@llmops/platform/kafka');
 export class EventConsumer<T extends TopicName> {
   private readonly consumer: Consumer;
   private readonly dlqProducer: Producer;
+  private readonly lag: ConsumerLagMonitor;
 
   constructor(
     kafka: Kafka,
@@ -48,6 +53,12 @@ export class EventConsumer<T extends TopicName> {
   ) {
     this.consumer = kafka.consumer({ groupId: opts.groupId, allowAutoTopicCreation: false });
     this.dlqProducer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    this.lag = new ConsumerLagMonitor(
+      kafka,
+      { groupId: opts.groupId, topics: opts.topics, fromBeginning: opts.fromBeginning ?? true, intervalMs: opts.lagIntervalMs },
+      logger,
+      metrics,
+    );
   }
 
   async start(): Promise<void> {
@@ -66,9 +77,13 @@ export class EventConsumer<T extends TopicName> {
     await this.consumer.connect();
     await this.consumer.subscribe({ topics: this.opts.topics, fromBeginning: this.opts.fromBeginning ?? true });
     await this.consumer.run({ eachMessage: (payload) => this.onMessage(payload) });
+    // Zero is a real count: dead letters can be rated and alerted on before the first one.
+    for (const topic of this.opts.topics) this.metrics.kafkaDeadLetters.inc({ topic }, 0);
+    this.lag.start();
   }
 
   async stop(): Promise<void> {
+    await this.lag.stop();
     await this.consumer.disconnect();
     await this.dlqProducer.disconnect();
   }
@@ -84,7 +99,7 @@ export class EventConsumer<T extends TopicName> {
       parentContext,
       async (span) => {
         try {
-          const parsed = this.decode(name, message.value);
+          const parsed = decodeEvent(name, message.value);
           if (!parsed.ok) {
             await this.deadLetter(topic, partition, message, parsed.error);
             return;
@@ -107,44 +122,26 @@ export class EventConsumer<T extends TopicName> {
     );
   }
 
-  private decode(topic: T, raw: Buffer | null): { ok: true; value: TopicValue<T> } | { ok: false; error: string } {
-    if (!raw) return { ok: false, error: 'message has no value' };
-    let json: unknown;
-    try {
-      json = JSON.parse(raw.toString('utf8'));
-    } catch {
-      return { ok: false, error: 'value is not valid JSON' };
-    }
-    const result = topics[topic].schema.safeParse(json);
-    if (!result.success) {
-      const problems = result.error.issues.map((i) => `${i.path.join('.') || '(value)'}: ${i.message}`).join('; ');
-      return { ok: false, error: `value does not match ${topic}: ${problems}` };
-    }
-    return { ok: true, value: result.data as TopicValue<T> };
-  }
-
   private async deadLetter(topic: string, partition: number, message: EachMessagePayload['message'], error: string): Promise<void> {
-    const dlq = deadLetterTopicOf(topic);
-    this.logger.warn({ topic, partition, offset: message.offset, dlq, error }, 'dead-lettering message');
-    // If this send fails the handler throws, the offset is not committed and the message is retried.
-    await this.dlqProducer.send({
-      topic: dlq,
-      acks: -1,
-      messages: [
-        {
-          key: message.key,
-          value: message.value,
-          headers: {
-            ...message.headers,
-            'x-dlq-error': error,
-            'x-dlq-original-topic': topic,
-            'x-dlq-original-partition': String(partition),
-            'x-dlq-original-offset': message.offset,
-            'x-dlq-failed-at': new Date().toISOString(),
-          },
-        },
-      ],
-    });
-    this.metrics.kafkaMessagesConsumed.inc({ topic, outcome: 'dead_lettered' });
+    await sendToDeadLetter(this.dlqProducer, { logger: this.logger, metrics: this.metrics }, [{ topic, partition, message, error }]);
   }
+}
+
+export type DecodedEvent<T extends TopicName> = { ok: true; value: TopicValue<T> } | { ok: false; error: string };
+
+/** Parses a message value as JSON and validates it against the topic's schema in the contracts map. */
+export function decodeEvent<T extends TopicName>(topic: T, raw: Buffer | null): DecodedEvent<T> {
+  if (!raw) return { ok: false, error: 'message has no value' };
+  let json: unknown;
+  try {
+    json = JSON.parse(raw.toString('utf8'));
+  } catch {
+    return { ok: false, error: 'value is not valid JSON' };
+  }
+  const result = topics[topic].schema.safeParse(json);
+  if (!result.success) {
+    const problems = result.error.issues.map((i) => `${i.path.join('.') || '(value)'}: ${i.message}`).join('; ');
+    return { ok: false, error: `value does not match ${topic}: ${problems}` };
+  }
+  return { ok: true, value: result.data as TopicValue<T> };
 }

@@ -8,6 +8,10 @@ export function createPgPool(databaseUrl: string, logger: Logger, max = 10): Poo
   const pool = new Pool({ connectionString: databaseUrl, max, connectionTimeoutMillis: 3_000, idleTimeoutMillis: 30_000 });
   // An idle client losing its connection (e.g. a database restart) must not crash the process.
   pool.on('error', (err) => logger.warn({ err: err.message }, 'idle PostgreSQL client failed'));
+  // Nor may a checked-out client between two queries (e.g. one holding a transaction open while it
+  // publishes to Kafka): pg emits that on the client, and an 'error' without a listener kills the
+  // process. Its next query then fails, and is mapped to UnavailableError like any connection error.
+  pool.on('connect', (client) => client.on('error', (err) => logger.warn({ err: err.message }, 'PostgreSQL connection lost')));
   return pool;
 }
 

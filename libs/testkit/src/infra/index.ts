@@ -38,12 +38,14 @@ export interface InfraPorts {
   kafka?: number;
   kafkaController?: number;
   elasticsearch?: number;
+  /** Elasticsearch's transport port (default: its HTTP port + 100). */
+  elasticsearchTransport?: number;
   postgres?: number;
   prometheus?: number;
 }
 
 /** Default ports; every server binds 127.0.0.1. */
-export const DEFAULT_INFRA_PORTS: Required<InfraPorts> = {
+export const DEFAULT_INFRA_PORTS: Required<Omit<InfraPorts, 'elasticsearchTransport'>> = {
   kafka: 19092,
   kafkaController: 19093,
   elasticsearch: 19200,
@@ -78,7 +80,7 @@ export async function startInfra(opts: StartInfraOptions): Promise<RunningInfra>
   const dir = (name: string): string => path.join(path.resolve(opts.rootDir), name);
   const results = await Promise.allSettled([
     startKafka({ dataDir: dir('kafka'), port: ports.kafka, controllerPort: ports.kafkaController }),
-    startElasticsearch({ dataDir: dir('elasticsearch'), port: ports.elasticsearch }),
+    startElasticsearch({ dataDir: dir('elasticsearch'), port: ports.elasticsearch, transportPort: opts.ports?.elasticsearchTransport }),
     startPostgres({ dataDir: dir('postgres'), port: ports.postgres }),
     startPrometheus({ dataDir: dir('prometheus'), port: ports.prometheus }),
   ] as const);

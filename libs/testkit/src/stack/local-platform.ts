@@ -24,6 +24,9 @@ export const testInfraPorts: InfraPorts = {
   kafka: 29092 + testPortOffset,
   kafkaController: 29093 + testPortOffset,
   elasticsearch: 29200 + testPortOffset,
+  // Not HTTP + 100 (the default): with offsets 100 apart, one run's transport port would be the
+  // next run's HTTP port. 26317 + a multiple of 100 meets none of the other test ports.
+  elasticsearchTransport: 26317 + testPortOffset,
   postgres: 25432 + testPortOffset,
   prometheus: 29090 + testPortOffset,
 };

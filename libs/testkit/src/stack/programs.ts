@@ -85,7 +85,17 @@ export function programSpecs(repoRoot: string, ports: PortPlan): ProgramSpec[] {
         GENERATION_ADDRESS: `127.0.0.1:${grpc(2)}`,
       }),
     },
-    { name: 'feedback', entry: entry('services/feedback'), httpPort: http(5), env: (e) => ({ DATABASE_URL: e.databaseUrl }) },
+    {
+      name: 'feedback',
+      entry: entry('services/feedback'),
+      httpPort: http(5),
+      env: (e) => ({
+        DATABASE_URL: e.databaseUrl,
+        KAFKA_BROKERS: e.kafkaBrokers.join(','),
+        GENERATION_ADDRESS: `127.0.0.1:${grpc(2)}`,
+        ENCODER_ADDRESS: `127.0.0.1:${grpc(3)}`,
+      }),
+    },
     {
       name: 'gateway',
       entry: entry('gateway'),

@@ -1,4 +1,6 @@
 import type { Migration } from '@llmops/platform';
+import { evaluationMigrations } from './evaluation-migrations';
+import { feedbackMigrations } from './feedback-migrations';
 
 export const schema = 'feedback';
 
@@ -12,4 +14,6 @@ export const migrations: Migration[] = [
       created_at timestamptz NOT NULL DEFAULT now()
     );`,
   },
+  ...evaluationMigrations,
+  ...feedbackMigrations,
 ];

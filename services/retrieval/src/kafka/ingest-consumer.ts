@@ -11,7 +11,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import { deadLetterTopicOf, topics } from '@llmops/contracts';
-import { UnavailableError, type Logger, type Metrics } from '@llmops/platform';
+import { ConsumerLagMonitor, UnavailableError, type Logger, type Metrics } from '@llmops/platform';
 import type { IngestItem, IngestOutcome } from '../domain/model';
 import type { IngestionJobStore } from '../domain/ports';
 import type { DocumentIndexer, PreparedBatch } from '../domain/indexer';
@@ -37,6 +37,7 @@ interface StartedChunk {
 export class IngestConsumer {
   private readonly consumer: Consumer;
   private readonly dlq: Producer;
+  private readonly lag: ConsumerLagMonitor;
 
   constructor(
     kafka: Kafka,
@@ -50,6 +51,7 @@ export class IngestConsumer {
     // A chunk may wait long for a dependency; heartbeats are sent while it waits.
     this.consumer = kafka.consumer({ groupId: opts.groupId, allowAutoTopicCreation: false, sessionTimeout: 60_000, heartbeatInterval: 3_000 });
     this.dlq = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    this.lag = new ConsumerLagMonitor(kafka, { groupId: opts.groupId, topics: [ingestTopic], fromBeginning: true }, logger, metrics);
   }
 
   async start(): Promise<void> {
@@ -61,9 +63,13 @@ export class IngestConsumer {
       partitionsConsumedConcurrently: this.opts.partitionsConsumedConcurrently,
       eachBatch: (payload) => this.onBatch(payload),
     });
+    // Zero is a real count: dead letters can be rated and alerted on before the first one.
+    this.metrics.kafkaDeadLetters.inc({ topic: ingestTopic }, 0);
+    this.lag.start();
   }
 
   async stop(): Promise<void> {
+    await this.lag.stop();
     await this.consumer.disconnect();
     await this.dlq.disconnect();
   }
@@ -210,6 +216,7 @@ export class IngestConsumer {
       ],
     });
     this.metrics.kafkaMessagesConsumed.inc({ topic: ingestTopic, outcome: 'dead_lettered' });
+    this.metrics.kafkaDeadLetters.inc({ topic: ingestTopic });
   }
 }
 

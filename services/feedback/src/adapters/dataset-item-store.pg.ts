@@ -1,0 +1,61 @@
+import { randomUUID } from 'node:crypto';
+import { withTransaction, type Pool } from '@llmops/platform';
+import type { DatasetItem, DatasetItemPage, DatasetItemStore, NewDatasetItem } from '../domain/dataset-items';
+import { schema } from './migrations';
+
+export interface DatasetItemRow {
+  id: string;
+  dataset_id: string;
+  position: string;
+  variables: Record<string, unknown>;
+  expected_output: string | null;
+  expected_document_ids: string[];
+  created_at: Date;
+}
+
+export const toDatasetItem = (r: DatasetItemRow): DatasetItem => ({
+  id: r.id,
+  datasetId: r.dataset_id,
+  position: Number(r.position),
+  variables: r.variables,
+  expectedOutput: r.expected_output,
+  expectedDocumentIds: r.expected_document_ids,
+  createdAt: r.created_at,
+});
+
+export class PgDatasetItemStore implements DatasetItemStore {
+  constructor(private readonly pool: Pool) {}
+
+  async datasetExists(datasetId: string): Promise<boolean> {
+    const { rowCount } = await this.pool.query(`SELECT 1 FROM ${schema}.datasets WHERE id = $1`, [datasetId]);
+    return (rowCount ?? 0) > 0;
+  }
+
+  add(datasetId: string, items: NewDatasetItem[]): Promise<DatasetItem[]> {
+    return withTransaction(this.pool, async (client) => {
+      const added: DatasetItem[] = [];
+      for (const item of items) {
+        const { rows } = await client.query<DatasetItemRow>(
+          `INSERT INTO ${schema}.dataset_items (id, dataset_id, variables, expected_output, expected_document_ids)
+           VALUES ($1, $2, $3, $4, $5) RETURNING *`,
+          [randomUUID(), datasetId, JSON.stringify(item.variables), item.expectedOutput, item.expectedDocumentIds],
+        );
+        added.push(toDatasetItem(rows[0]!));
+      }
+      return added;
+    });
+  }
+
+  async list(datasetId: string, first: number, after: number | null): Promise<DatasetItemPage> {
+    const { rows } = await this.pool.query<DatasetItemRow>(
+      `SELECT * FROM ${schema}.dataset_items WHERE dataset_id = $1 AND position > $2 ORDER BY position LIMIT $3`,
+      [datasetId, after ?? 0, first + 1],
+    );
+    return { items: rows.slice(0, first).map(toDatasetItem), hasNextPage: rows.length > first };
+  }
+
+  async get(itemId: string): Promise<DatasetItem | null> {
+    const { rows } = await this.pool.query<DatasetItemRow>(`SELECT * FROM ${schema}.dataset_items WHERE id = $1`, [itemId]);
+    return rows[0] ? toDatasetItem(rows[0]) : null;
+  }
+}

@@ -1,0 +1,27 @@
+// Publishes accepted feedback to feedback.submitted.v1, all of one call in one produce request.
+import { encodeEvent, type EventProducer } from '@llmops/platform';
+import type { AttributedFeedback } from '../domain/feedback/model';
+import type { FeedbackPublisher } from '../domain/feedback/ports';
+
+export class KafkaFeedbackPublisher implements FeedbackPublisher {
+  constructor(private readonly producer: EventProducer) {}
+
+  async publish(entries: AttributedFeedback[]): Promise<void> {
+    await this.producer.send(
+      entries.map((e) =>
+        encodeEvent('feedback.submitted.v1', {
+          feedbackId: e.id,
+          generationId: e.generationId,
+          promptVersionId: e.promptVersionId,
+          promptName: e.promptName,
+          score: e.score,
+          thumbs: e.thumbs,
+          comment: e.comment,
+          labels: e.labels,
+          user: e.user,
+          occurredAt: e.createdAt.toISOString(),
+        }),
+      ),
+    );
+  }
+}

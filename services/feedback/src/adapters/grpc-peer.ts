@@ -1,0 +1,57 @@
+// Calls to peer services' gRPC APIs with the platform's deadline and retry policy, cut short when
+// the caller's signal aborts; their errors come back as domain errors (code and details ride in
+// the error-code / error-details-json trailers).
+import { Metadata, status, type ServiceError } from '@grpc/grpc-js';
+import { callUnary, UnavailableError, type CallPolicy, type ErrorCode } from '@llmops/platform';
+import { PeerServiceError } from '../domain/evaluation/errors';
+
+const codes = new Set<ErrorCode>(['BAD_USER_INPUT', 'NOT_FOUND', 'CONFLICT', 'FORBIDDEN', 'UNAUTHENTICATED', 'UNAVAILABLE']);
+
+function fromServiceError(err: unknown, dependency: string): Error {
+  const e = err as Partial<ServiceError>;
+  if (typeof e.code !== 'number') return err as Error;
+  const code = e.metadata?.get('error-code')[0]?.toString() as ErrorCode | undefined;
+  if (code === 'UNAVAILABLE') return new UnavailableError(dependency, { cause: err });
+  if (code && codes.has(code)) {
+    let details: Record<string, unknown> = {};
+    try {
+      details = JSON.parse(e.metadata?.get('error-details-json')[0]?.toString() ?? '{}') as Record<string, unknown>;
+    } catch {
+      // the trailer is optional
+    }
+    return new PeerServiceError(code, e.details ?? e.message ?? `${dependency} failed`, details);
+  }
+  if (e.code === status.NOT_FOUND) return new PeerServiceError('NOT_FOUND', e.details ?? 'not found', {});
+  if (e.code === status.INVALID_ARGUMENT) return new PeerServiceError('BAD_USER_INPUT', e.details ?? 'invalid argument', {});
+  return new UnavailableError(dependency, { cause: err });
+}
+
+type UnaryMethod<Req, Res> = Parameters<typeof callUnary<Req, Res>>[0];
+
+/**
+ * callUnary, rejected with the signal's reason as soon as it aborts. Calls that are not retried
+ * (non-idempotent ones: generation) are cancelled on the wire too, so the peer stops working on
+ * them; retried ones are left to their deadline.
+ */
+export function callPeer<Req, Res>(method: UnaryMethod<Req, Res>, request: Req, policy: CallPolicy, signal: AbortSignal, dependency: string): Promise<Res> {
+  if (signal.aborted) return Promise.reject(signal.reason as Error);
+  return new Promise<Res>((resolve, reject) => {
+    let cancel = () => undefined as void;
+    const onAbort = () => {
+      cancel();
+      reject(signal.reason as Error);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    const settle = (err: unknown, res?: Res) => {
+      signal.removeEventListener('abort', onAbort);
+      if (err) reject(fromServiceError(err, dependency));
+      else resolve(res as Res);
+    };
+    if (policy.idempotent) {
+      callUnary(method, request, policy).then((res) => settle(null, res), settle);
+      return;
+    }
+    const call = method(request, policy.metadata ?? new Metadata(), { deadline: Date.now() + policy.deadlineMs }, (err, res) => settle(err, res));
+    cancel = () => call.cancel();
+  });
+}

@@ -1,0 +1,58 @@
+// Wires the feedback feature for the composition root: Kafka producer and consumers, the
+// PostgreSQL store, metrics and the service.
+import { randomUUID } from 'node:crypto';
+import { EventProducer, createKafka, ensureTopics, type Pool, type Runtime } from '@llmops/platform';
+import type { Config } from './config';
+import { PgFeedbackStore } from './adapters/feedback-store.pg';
+import { KafkaFeedbackPublisher } from './adapters/feedback-publisher.kafka';
+import { FeedbackService } from './domain/feedback/feedback-service';
+import { createFeedbackMetrics } from './feedback-metrics';
+import { feedbackTopics, generationFactsConsumer, submittedFeedbackConsumer } from './kafka/feedback-consumers';
+
+export function wireFeedback(runtime: Runtime, config: Config, pool: Pool) {
+  const { logger, metrics, lifecycle } = runtime;
+  const kafka = createKafka({ clientId: 'feedback', brokers: config.KAFKA_BROKERS, logger });
+  const producer = new EventProducer(kafka, metrics);
+  lifecycle.onStop('kafka producer', () => producer.disconnect());
+  const feedback = new FeedbackService({
+    store: new PgFeedbackStore(pool),
+    publisher: new KafkaFeedbackPublisher(producer),
+    lookup: null,
+    limits: {
+      scoreMin: config.FEEDBACK_SCORE_MIN,
+      scoreMax: config.FEEDBACK_SCORE_MAX,
+      commentMaxChars: config.FEEDBACK_COMMENT_MAX_CHARS,
+      maxLabels: config.FEEDBACK_MAX_LABELS,
+      labelMaxChars: config.FEEDBACK_LABEL_MAX_CHARS,
+      userMaxChars: config.FEEDBACK_USER_MAX_CHARS,
+      batchMax: config.FEEDBACK_BATCH_MAX,
+    },
+    observer: createFeedbackMetrics(metrics, { min: config.FEEDBACK_SCORE_MIN, max: config.FEEDBACK_SCORE_MAX }),
+    newId: randomUUID,
+    now: () => new Date(),
+  });
+  const facts = generationFactsConsumer(kafka, feedback, logger, metrics);
+  lifecycle.onStop('generation facts consumer', () => facts.stop());
+  const applier = submittedFeedbackConsumer(
+    kafka,
+    feedback,
+    { batchSize: config.FEEDBACK_CONSUMER_BATCH_SIZE, partitionsConsumedConcurrently: config.FEEDBACK_CONSUMER_PARTITIONS_CONCURRENTLY },
+    logger,
+    metrics,
+  );
+  lifecycle.onStop('feedback consumer', () => applier.stop());
+  return {
+    feedback,
+    /** Creates the topics and connects the producer, in the background (readiness waits for it). */
+    connect: () =>
+      lifecycle.dependency('kafka', async () => {
+        await ensureTopics(kafka, [...feedbackTopics]);
+        await producer.connect();
+      }),
+    /** Once the tables exist and Kafka is up. */
+    startConsumers: async () => {
+      await facts.start();
+      await applier.start();
+    },
+  };
+}
