@@ -218,6 +218,18 @@ test('every dashboard panel returns numbers from Prometheus scraping the running
     // Valid JSON that is not a prompt.alias.moved.v1 event: the registry's consumer dead-letters it.
     await producer.send({ topic: 'prompt.alias.moved.v1', messages: [{ key: 'observability-it', value: JSON.stringify({ observabilityTest: true }) }] });
     await dashboardTraffic(1, prompt, collection, registry);
+    // Feedback metrics move when the consumer applies the events: round 2 must come after
+    // Prometheus has scraped round 1's, or the series would start with both and never move.
+    await waitFor(
+      async () => {
+        const [score, thumbs] = await Promise.all([
+          promQuery(`feedback_score_count{prompt="${prompt}"}`),
+          promQuery(`feedback_thumbs_total{prompt="${prompt}",direction="up"}`),
+        ]);
+        return score.length > 0 && thumbs.length > 0;
+      },
+      { timeoutMs: 60_000, intervalMs: 500, what: `Prometheus to scrape round 1's feedback metrics for ${prompt}` },
+    );
     await sleep(3_000);
     await dashboardTraffic(2, prompt, collection, registry);
   } finally {
