@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { credentials, Metadata } from '@grpc/grpc-js';
 import { generationV1 as pb } from '@llmops/contracts';
-import { graphql, startLocalPlatform, testInfraPorts, testPorts } from '@llmops/testkit';
+import { graphql, signedClientOptions, startLocalPlatform, testInfraPorts, testPorts } from '@llmops/testkit';
 import { fork } from 'node:child_process';
 import type { ChatMessage } from '../services/generation/src/domain/model';
 
@@ -73,7 +73,7 @@ async function main(): Promise<void> {
     runner.once('message', () => resolve());
     runner.once('exit', (code) => reject(new Error(`the raw runner exited with ${code}`)));
   });
-  const client = new pb.GeneratorServiceClient(`127.0.0.1:${platform.stack.program('generation').spec.grpcPort}`, credentials.createInsecure());
+  const client = new pb.GeneratorServiceClient(`127.0.0.1:${platform.stack.program('generation').spec.grpcPort}`, credentials.createInsecure(), signedClientOptions(platform.auth.internalSecret));
   try {
     const gw = platform.stack.gatewayUrl;
     await graphql(gw, `mutation($n: String!) { createPrompt(input: { name: $n }) { id } }`, { n: promptName });

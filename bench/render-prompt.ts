@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 import { credentials } from '@grpc/grpc-js';
 import { promptRegistryV1 as pb } from '@llmops/contracts';
 import { callUnary } from '@llmops/platform';
-import { graphql, startLocalPlatform, testInfraPorts, testPorts, waitFor } from '@llmops/testkit';
+import { graphql, signedClientOptions, startLocalPlatform, testInfraPorts, testPorts, waitFor } from '@llmops/testkit';
 
 const { values: args } = parseArgs({ options: { calls: { type: 'string', default: '3000' }, seconds: { type: 'string', default: '5' } } });
 const calls = Number(args.calls);
@@ -81,7 +81,7 @@ async function main(): Promise<void> {
       variablesJson: JSON.stringify({ question: 'How do I rotate an API key?', articles: ['Keys are rotated from the settings page.', 'Old keys stay valid for 24 hours.'] }),
     };
     const registryGrpc = platform.stack.program('prompt-registry').spec.grpcPort!;
-    const cachedClient = new pb.PromptRegistryServiceClient(`127.0.0.1:${registryGrpc}`, credentials.createInsecure());
+    const cachedClient = new pb.PromptRegistryServiceClient(`127.0.0.1:${registryGrpc}`, credentials.createInsecure(), signedClientOptions(platform.auth.internalSecret));
     const uncachedClient = new pb.PromptRegistryServiceClient(`127.0.0.1:${uncachedGrpc}`, credentials.createInsecure());
     console.log(`[render-prompt] cached: ${calls} sequential calls, then 32 callers for ${seconds} s`);
     const cached = await measure(cachedClient, request);

@@ -38,6 +38,8 @@ async function main(): Promise<void> {
     `  Elasticsearch: ${platform.infra.elasticsearch.url}`,
     `  PostgreSQL:  ${platform.infra.postgres.databaseUrl}`,
     `  Logs:        ${join(repoRoot, '.run', 'stack')}`,
+    `  Admin key:   ${platform.auth.adminApiKey}  (project "default"; send "Authorization: Bearer <key>")`,
+    '  Development mode: a request without credentials runs as the default project\'s admin.',
     '',
     `Try: curl -s ${platform.stack.gatewayUrl} -H 'content-type: application/json' \\`,
     `       -d '{"query":"{ prompts(first: 5) { edges { node { name version { number template } } } } }"}'`,

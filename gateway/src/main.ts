@@ -6,7 +6,9 @@ import { ApolloServer } from '@apollo/server';
 import { ApolloGateway, IntrospectAndCompose } from '@apollo/gateway';
 import {
   createErrorFormatter,
+  createPgPool,
   createRuntime,
+  migrate,
   introspectionEnabled,
   limitRules,
   limitsFromConfig,
@@ -17,6 +19,13 @@ import {
 import { config } from './config';
 import { SubgraphSource } from './subgraph-source';
 import { subgraphs, supergraphFile, type SubgraphName } from './subgraphs';
+import type { GatewayContext } from './context';
+import { Authenticator } from './auth/authenticator';
+import { bootstrapIdentity } from './auth/bootstrap';
+import { PgIdentityStore } from './auth/identity-store.pg';
+import { JwtVerifier } from './auth/jwt';
+import { identityMigrations, identitySchema } from './auth/migrations';
+import { ProjectRateLimiter } from './auth/rate-limiter';
 
 const urls: Record<SubgraphName, string> = {
   'prompt-registry': config.PROMPT_REGISTRY_URL,
@@ -30,16 +39,35 @@ runMain(async () => {
   const runtime = createRuntime('gateway', config);
   const { logger, metrics, lifecycle } = runtime;
   lifecycle.onStop('tracing', () => tracing.shutdown());
+  const pool = createPgPool(config.DATABASE_URL, logger);
+  lifecycle.onStop('postgresql pool', () => pool.end());
+  const identities = new PgIdentityStore(pool);
+  const authenticator = new Authenticator({
+    required: runtime.auth.required,
+    store: identities,
+    jwt: config.AUTH_JWT_JWKS_URL
+      ? new JwtVerifier({
+          jwksUrl: config.AUTH_JWT_JWKS_URL,
+          issuer: config.AUTH_JWT_ISSUER,
+          audience: config.AUTH_JWT_AUDIENCE,
+          projectClaim: config.AUTH_JWT_PROJECT_CLAIM,
+          roleClaim: config.AUTH_JWT_ROLE_CLAIM,
+        })
+      : null,
+    cacheMs: config.AUTH_API_KEY_CACHE_MS,
+  });
+  const rateLimiter = new ProjectRateLimiter(config.GATEWAY_RATE_LIMIT_PER_MINUTE, config.GATEWAY_RATE_LIMIT_BURST);
 
   const gateway = new ApolloGateway({
     logger,
-    buildService: ({ name, url }) => new SubgraphSource(name, urls[name as SubgraphName] ?? url ?? ''),
+    buildService: ({ name, url }) =>
+      new SubgraphSource(name, urls[name as SubgraphName] ?? url ?? '', (context) => runtime.auth.outgoing(context.identity)),
     ...(config.SUPERGRAPH_MODE === 'introspect'
       ? { supergraphSdl: new IntrospectAndCompose({ subgraphs: subgraphs.map((s) => ({ name: s.name, url: urls[s.name] })) }) }
       : { supergraphSdl: readFileSync(supergraphFile, 'utf8') }),
   });
   const limits = limitsFromConfig(config);
-  const server = new ApolloServer({
+  const server = new ApolloServer<GatewayContext>({
     gateway,
     logger,
     introspection: introspectionEnabled(config),
@@ -61,6 +89,15 @@ runMain(async () => {
     host: config.HOST,
     port: config.HTTP_PORT,
     maxBodyBytes: config.HTTP_MAX_BODY_BYTES,
-    graphql: { server, context: async () => ({}) },
+    authenticate: async (req) => {
+      const identity = await authenticator.authenticate(req);
+      rateLimiter.take(identity.projectId);
+      return identity;
+    },
+    graphql: { server, context: async (_req, identity) => ({ identity }) },
+  });
+  await lifecycle.dependency('postgresql', async () => {
+    await migrate(pool, identitySchema, identityMigrations, logger);
+    await bootstrapIdentity(identities, { apiKey: config.AUTH_BOOTSTRAP_API_KEY, project: config.AUTH_BOOTSTRAP_PROJECT });
   });
 });

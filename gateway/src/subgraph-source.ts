@@ -3,6 +3,10 @@
 // part of the plan with a typed UNAVAILABLE error naming it, so the other subgraphs' fields still
 // arrive and the client can tell an outage from a bug.
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
+import type { GatewayContext } from './context';
+
+/** The signed identity header for the request's caller (see @llmops/platform identity). */
+export type SignIdentity = (context: GatewayContext) => Record<string, string>;
 
 const unavailableStatuses = new Set([502, 503, 504]);
 
@@ -15,15 +19,23 @@ export class SubgraphUnavailableError extends Error {
   }
 }
 
-export class SubgraphSource extends RemoteGraphQLDataSource {
+export class SubgraphSource extends RemoteGraphQLDataSource<GatewayContext> {
   constructor(
     readonly subgraph: string,
     url: string,
+    private readonly sign: SignIdentity,
   ) {
     super({ url });
   }
 
-  override async process(options: GraphQLDataSourceProcessOptions): ReturnType<RemoteGraphQLDataSource['process']> {
+  /** Every subgraph request carries the caller's signed identity; the client's own headers are not passed on. */
+  override willSendRequest({ request, context }: Parameters<NonNullable<RemoteGraphQLDataSource<GatewayContext>['willSendRequest']>>[0]): void {
+    const identity = (context as Partial<GatewayContext> | undefined)?.identity;
+    if (!identity) return;
+    for (const [key, value] of Object.entries(this.sign({ identity }))) request.http?.headers.set(key, value);
+  }
+
+  override async process(options: GraphQLDataSourceProcessOptions<GatewayContext>): ReturnType<RemoteGraphQLDataSource['process']> {
     try {
       return await super.process(options);
     } catch (err) {

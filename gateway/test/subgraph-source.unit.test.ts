@@ -3,6 +3,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { GraphQLDataSourceProcessOptions } from '@apollo/gateway';
+import { anonymousIdentity, type Identity } from '@llmops/platform';
+import type { GatewayContext } from '../src/context';
 import { SubgraphSource } from '../src/subgraph-source';
 
 async function listen(status: number): Promise<{ server: Server; url: string }> {
@@ -14,13 +16,14 @@ async function listen(status: number): Promise<{ server: Server; url: string }> 
   return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql` };
 }
 
-const ask = (source: SubgraphSource) =>
-  source.process({ kind: 'health check', request: { query: '{ __typename }' }, context: {} } as unknown as GraphQLDataSourceProcessOptions);
+const ask = (source: SubgraphSource, identity?: Identity) =>
+  source.process({ kind: 'health check', request: { query: '{ __typename }', http: { method: 'POST', url: '', headers: new Headers() } }, context: { identity } } as unknown as GraphQLDataSourceProcessOptions<GatewayContext>);
+const noSignature = () => ({});
 
 test('a refused connection answers UNAVAILABLE naming the subgraph', async () => {
   const { server, url } = await listen(200);
   await new Promise((r) => server.close(r)); // nothing listens there any more
-  const res = await ask(new SubgraphSource('retrieval', url));
+  const res = await ask(new SubgraphSource('retrieval', url, noSignature));
   expect(res.errors).toEqual([
     expect.objectContaining({
       message: 'subgraph retrieval is unavailable: ECONNREFUSED',
@@ -33,10 +36,29 @@ test('a 503 is UNAVAILABLE; a 500 is not turned into one', async () => {
   const unavailable = await listen(503);
   const broken = await listen(500);
   try {
-    expect((await ask(new SubgraphSource('encoder', unavailable.url))).errors?.[0]?.extensions).toMatchObject({ code: 'UNAVAILABLE', subgraph: 'encoder' });
-    await expect(ask(new SubgraphSource('encoder', broken.url))).rejects.toThrow(/500/);
+    expect((await ask(new SubgraphSource('encoder', unavailable.url, noSignature))).errors?.[0]?.extensions).toMatchObject({ code: 'UNAVAILABLE', subgraph: 'encoder' });
+    await expect(ask(new SubgraphSource('encoder', broken.url, noSignature))).rejects.toThrow(/500/);
   } finally {
     unavailable.server.close();
     broken.server.close();
+  }
+});
+
+test("each subgraph request carries the signed identity of the request's caller", async () => {
+  const seen: Array<string | undefined> = [];
+  const server = createServer((req, res) => {
+    seen.push(req.headers['x-llmops-identity'] as string | undefined);
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ data: { __typename: 'Query' } }));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
+  try {
+    const source = new SubgraphSource('encoder', url, (ctx) => ({ 'x-llmops-identity': `signed:${ctx.identity.projectId}:${ctx.identity.role}` }));
+    await ask(source, { ...anonymousIdentity, projectId: 'acme', role: 'reader' });
+    await ask(source);
+    expect(seen).toEqual(['signed:acme:reader', undefined]);
+  } finally {
+    server.close();
   }
 });

@@ -8,7 +8,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { defaultGraphQLLimits, defaultSubgraphLimits } from '@llmops/platform';
 import { graphql, waitFor } from '@llmops/testkit';
-import { integrationContext, programUrl } from './context';
+import { integrationContext, programUrl, subgraphHeaders } from './context';
 
 const ctx = integrationContext();
 const repoRoot = join(__dirname, '..', '..');
@@ -31,6 +31,8 @@ beforeAll(async () => {
       NODE_ENV: 'production',
       LOG_LEVEL: 'warn',
       HTTP_PORT: String(port),
+      DATABASE_URL: ctx.databaseUrl,
+      INTERNAL_AUTH_SECRET: ctx.auth.internalSecret,
       PROMPT_REGISTRY_URL: subgraphUrl('prompt-registry'),
       GENERATION_URL: subgraphUrl('generation'),
       ENCODER_URL: subgraphUrl('encoder'),
@@ -60,10 +62,13 @@ const wide = (first: number) =>
   `{ prompts(first: ${first}) { edges { node { id name description tags archived createdAt updatedAt versions { id number template author } } } } }`;
 const tokens = (n: number) => `{ embeddingModels { ${Array.from({ length: n }, () => 'name').join(' ')} } }`;
 
+/** The production gateway requires credentials: the default project's admin key. */
+const admin = { authorization: `Bearer ${ctx.auth.adminApiKey}` };
+
 describe.each([
-  ['the gateway', () => ctx.gatewayUrl],
-  ['the production gateway', () => production!.url],
-])('%s refuses abusive documents with typed errors', (_label, url) => {
+  ['the gateway', () => ctx.gatewayUrl, {}],
+  ['the production gateway', () => production!.url, admin],
+])('%s refuses abusive documents with typed errors', (_label, url, auth: Record<string, string>) => {
   const limits = defaultGraphQLLimits;
 
   test.each([
@@ -73,14 +78,14 @@ describe.each([
     ['wide', wide(500), wide(5), 'maxCost', 'GRAPHQL_VALIDATION_FAILED'],
     ['token-heavy', tokens(limits.maxTokens), tokens(100), 'maxTokens', 'GRAPHQL_PARSE_FAILED'],
   ])('%s', async (_what, abusive, acceptable, limit, code) => {
-    const refused = await graphql(url(), abusive);
+    const refused = await graphql(url(), abusive, {}, auth);
     expect(refused.status).toBe(400);
     expect(refused.data).toBeUndefined();
     const error = (refused.errors as Err[]).find((e) => e.extensions?.['limit'] === limit);
     expect(error?.extensions).toMatchObject({ code, limit, max: limits[limit as keyof typeof limits], setting: expect.stringMatching(/^GRAPHQL_MAX_/) });
     expect(error?.extensions?.['stacktrace']).toBeUndefined();
     // The same shape within the limit is answered normally (no limit error; maybe NOT_FOUND).
-    const accepted = await graphql(url(), acceptable);
+    const accepted = await graphql(url(), acceptable, {}, auth);
     expect(accepted.status).toBe(200);
     expect((accepted.errors ?? []).map((e) => e.extensions?.['code'])).not.toContain(code);
   });
@@ -88,7 +93,7 @@ describe.each([
   test('an oversized body gets 413 PAYLOAD_TOO_LARGE, a batch 400, a simple (CSRF-able) request 400', async () => {
     const big = await fetch(url(), {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...auth },
       body: JSON.stringify({ query: '{ embeddingModels { name } }', variables: { pad: 'x'.repeat(1_100_000) } }),
     });
     expect(big.status).toBe(413);
@@ -96,16 +101,16 @@ describe.each([
 
     const batch = await fetch(url(), {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...auth },
       body: JSON.stringify([{ query: '{ embeddingModels { name } }' }, { query: '{ embeddingModels { name } }' }]),
     });
     expect(batch.status).toBe(400);
     expect(((await batch.json()) as { errors: Err[] }).errors[0]!.extensions?.['code']).toBe('BAD_REQUEST');
 
     // A form post or a plain GET is what a foreign page can send without a preflight.
-    const simplePost = await fetch(url(), { method: 'POST', headers: { 'content-type': 'text/plain' }, body: JSON.stringify({ query: '{ embeddingModels { name } }' }) });
+    const simplePost = await fetch(url(), { method: 'POST', headers: { 'content-type': 'text/plain', ...auth }, body: JSON.stringify({ query: '{ embeddingModels { name } }' }) });
     expect(simplePost.status).toBe(400);
-    const simpleGet = await fetch(`${url()}?query=${encodeURIComponent('{ embeddingModels { name } }')}`);
+    const simpleGet = await fetch(`${url()}?query=${encodeURIComponent('{ embeddingModels { name } }')}`, { headers: auth });
     expect(simpleGet.status).toBe(400);
     expect(await simpleGet.text()).toMatch(/CSRF|preflight/i);
   });
@@ -113,7 +118,7 @@ describe.each([
 
 test('subgraphs, reachable by peers, enforce their own limits too', async () => {
   const url = `${programUrl('prompt-registry')}/graphql`;
-  const res = await graphql(url, deep(defaultSubgraphLimits.maxDepth));
+  const res = await graphql(url, deep(defaultSubgraphLimits.maxDepth), {}, subgraphHeaders());
   expect(res.status).toBe(400);
   expect((res.errors as Err[]).find((e) => e.extensions?.['limit'] === 'maxDepth')?.extensions).toMatchObject({
     code: 'GRAPHQL_VALIDATION_FAILED',
@@ -127,7 +132,7 @@ describe('production mode', () => {
   test('introspection is off in production (and on in development)', async () => {
     const dev = await graphql<{ __schema: { queryType: { name: string } } }>(ctx.gatewayUrl, INTROSPECTION);
     expect(dev.data?.__schema.queryType.name).toBe('Query');
-    const prod = await graphql(production!.url, INTROSPECTION);
+    const prod = await graphql(production!.url, INTROSPECTION, {}, admin);
     expect(prod.status).toBe(400);
     expect(prod.data).toBeUndefined();
     expect(prod.errors?.[0]?.extensions?.['code']).toBe('GRAPHQL_VALIDATION_FAILED');
@@ -138,10 +143,10 @@ describe('production mode', () => {
     const typo = '{ embeddingModel { name } }';
     const dev = await graphql(ctx.gatewayUrl, typo);
     expect(dev.errors?.[0]?.message).toMatch(/Did you mean/);
-    const prod = await graphql(production!.url, typo);
+    const prod = await graphql(production!.url, typo, {}, admin);
     expect(prod.errors?.[0]?.extensions?.['code']).toBe('GRAPHQL_VALIDATION_FAILED');
     expect(prod.errors?.[0]?.message).not.toMatch(/Did you mean/);
-    const notFound = await graphql(production!.url, '{ prompt(name: "no-such-prompt-anywhere") { name } }');
+    const notFound = await graphql(production!.url, '{ prompt(name: "no-such-prompt-anywhere") { name } }', {}, admin);
     expect(notFound.errors?.[0]?.extensions?.['code']).toBe('NOT_FOUND');
     for (const e of [...(prod.errors ?? []), ...(notFound.errors ?? [])]) expect(e.extensions?.['stacktrace']).toBeUndefined();
   });

@@ -10,7 +10,7 @@ import { credentials, Metadata } from '@grpc/grpc-js';
 import { Client } from 'pg';
 import { generationV1 as pb } from '@llmops/contracts';
 import { graphql, waitFor } from '@llmops/testkit';
-import { integrationContext, programUrl } from './context';
+import { grpcOptions, integrationContext, programUrl, subgraphHeaders } from './context';
 import { KafkaProbe } from './kafka-probe';
 import { loadDemoData } from '../../scripts/demo-data';
 
@@ -18,7 +18,7 @@ const ctx = integrationContext();
 const probe = new KafkaProbe(ctx.kafkaBrokers);
 const db = new Client({ connectionString: ctx.databaseUrl });
 const generationGrpc = ctx.programs.find((p) => p.name === 'generation')!;
-const client = new pb.GeneratorServiceClient(`127.0.0.1:${generationGrpc.grpcPort}`, credentials.createInsecure());
+const client = new pb.GeneratorServiceClient(`127.0.0.1:${generationGrpc.grpcPort}`, credentials.createInsecure(), grpcOptions());
 
 beforeAll(async () => {
   await db.connect();
@@ -248,14 +248,14 @@ test('gRPC GenerateStream streams the text, then the recorded generation', async
 
 test('the SSE endpoint streams to a browser-style client, and a disconnect cancels the generation', async () => {
   const url = `${programUrl('generation')}/v1/generate/stream`;
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ template: 'Say hello.', parameters: { maxTokens: 8 } }) });
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...subgraphHeaders() }, body: JSON.stringify({ template: 'Say hello.', parameters: { maxTokens: 8 } }) });
   const body = await res.text();
   expect(body).toMatch(/^event: started\n/);
   expect(body).toContain('event: text\n');
   expect(body).toContain('event: completed\n');
 
   const abort = new AbortController();
-  const streaming = await fetch(url, { method: 'POST', body: JSON.stringify({ template: 'Count from 1 to 500.', parameters: { maxTokens: 400 } }), signal: abort.signal });
+  const streaming = await fetch(url, { method: 'POST', headers: subgraphHeaders(), body: JSON.stringify({ template: 'Count from 1 to 500.', parameters: { maxTokens: 400 } }), signal: abort.signal });
   const reader = streaming.body!.getReader();
   let seen = '';
   while (!seen.includes('event: text')) seen += new TextDecoder().decode((await reader.read()).value);

@@ -50,6 +50,7 @@ export default async function globalSetup(): Promise<void> {
     prometheusUrl: platform.infra.prometheus.url,
     modelDir: platform.modelDir,
     spansFile: collector.file,
+    auth: platform.auth,
     programs: platform.stack.programs.map((p) => ({
       name: p.spec.name,
       httpUrl: p.httpUrl,

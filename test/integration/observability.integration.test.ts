@@ -11,7 +11,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { promptRegistryV1 as pb } from '@llmops/contracts';
 import { callUnary } from '@llmops/platform';
 import { graphql, readCollectedSpans, waitFor, type CollectedSpan } from '@llmops/testkit';
-import { integrationContext } from './context';
+import { grpcOptions, integrationContext } from './context';
 
 const ctx = integrationContext();
 const gql = <T = Record<string, unknown>>(query: string, variables: Record<string, unknown> = {}, headers: Record<string, string> = {}) =>
@@ -210,7 +210,7 @@ test('every dashboard panel returns numbers from Prometheus scraping the running
   const collection = `dash-${randomUUID().slice(0, 8)}`;
   expect((await gql(`mutation($n: String!) { createCollection(input: { name: $n }) { name } }`, { n: collection })).errors).toBeUndefined();
   const registryProgram = ctx.programs.find((p) => p.name === 'prompt-registry')!;
-  const registry = new pb.PromptRegistryServiceClient(`127.0.0.1:${registryProgram.grpcPort}`, credentials.createInsecure());
+  const registry = new pb.PromptRegistryServiceClient(`127.0.0.1:${registryProgram.grpcPort}`, credentials.createInsecure(), grpcOptions());
   const kafka = new Kafka({ clientId: 'it-observability', brokers: ctx.kafkaBrokers, logLevel: logLevel.NOTHING });
   const producer = kafka.producer({ allowAutoTopicCreation: false });
   try {

@@ -6,7 +6,7 @@ import { Client as Elasticsearch } from '@elastic/elasticsearch';
 import { health, promptRegistryV1 } from '@llmops/contracts';
 import { callUnary } from '@llmops/platform';
 import { graphql, waitFor } from '@llmops/testkit';
-import { integrationContext } from './context';
+import { grpcOptions, integrationContext } from './context';
 
 const ctx = integrationContext();
 const programs = ['gateway', 'prompt-registry', 'generation', 'encoder', 'retrieval', 'feedback'];
@@ -105,7 +105,7 @@ describe('prompt-registry gRPC', () => {
   const address = `127.0.0.1:${port}`;
 
   test('grpc.health.v1 reports the server and the registry service SERVING', async () => {
-    const client = new health.HealthClient(address, credentials.createInsecure());
+    const client = new health.HealthClient(address, credentials.createInsecure(), grpcOptions());
     try {
       for (const service of ['', 'llmops.prompt_registry.v1.PromptRegistryService']) {
         const res = await callUnary(client.check.bind(client), { service }, { deadlineMs: 2_000 });
@@ -120,7 +120,7 @@ describe('prompt-registry gRPC', () => {
     const name = `grpc-${Date.now()}`;
     await graphql(ctx.gatewayUrl, `mutation($n: String!) { createPrompt(input: { name: $n }) { id } }`, { n: name });
     await graphql(ctx.gatewayUrl, `mutation($n: String!) { createPromptVersion(input: { promptName: $n, template: "Hi {{x}}" }) { id } }`, { n: name });
-    const client = new promptRegistryV1.PromptRegistryServiceClient(address, credentials.createInsecure());
+    const client = new promptRegistryV1.PromptRegistryServiceClient(address, credentials.createInsecure(), grpcOptions());
     try {
       const get = (selector: promptRegistryV1.PromptVersionRef['selector']) =>
         callUnary(client.getVersion.bind(client), { ref: { promptName: name, selector } }, { deadlineMs: 2_000, idempotent: true });

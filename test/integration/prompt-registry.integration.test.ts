@@ -9,7 +9,7 @@ import { credentials } from '@grpc/grpc-js';
 import { promptRegistryV1 as pb } from '@llmops/contracts';
 import { callUnary } from '@llmops/platform';
 import { graphql, waitFor } from '@llmops/testkit';
-import { integrationContext } from './context';
+import { grpcOptions, integrationContext } from './context';
 import { KafkaProbe } from './kafka-probe';
 
 const ctx = integrationContext();
@@ -28,7 +28,7 @@ afterAll(async () => {
 const gql = <T = Record<string, unknown>>(query: string, variables: Record<string, unknown> = {}) => graphql<T>(ctx.gatewayUrl, query, variables);
 const uniqueName = (prefix: string) => `${prefix}-${randomUUID().slice(0, 8)}`;
 const grpcClient = (port: number) => {
-  const c = new pb.PromptRegistryServiceClient(`127.0.0.1:${port}`, credentials.createInsecure());
+  const c = new pb.PromptRegistryServiceClient(`127.0.0.1:${port}`, credentials.createInsecure(), grpcOptions());
   clients.push(c);
   return c;
 };

@@ -13,7 +13,7 @@ import { credentials, status, type ServiceError } from '@grpc/grpc-js';
 import { retrievalV1 as pb } from '@llmops/contracts';
 import { callUnary } from '@llmops/platform';
 import { graphql, waitFor } from '@llmops/testkit';
-import { integrationContext } from './context';
+import { grpcOptions, integrationContext } from './context';
 import { KafkaProbe } from './kafka-probe';
 
 const ctx = integrationContext();
@@ -146,7 +146,7 @@ describe('a BEIR folder ingested with the CLI', () => {
   });
 
   test('RetrieverService.Search over gRPC, as the generation service calls it', async () => {
-    const client = new pb.RetrieverServiceClient(`127.0.0.1:${retrieval.grpcPort}`, credentials.createInsecure());
+    const client = new pb.RetrieverServiceClient(`127.0.0.1:${retrieval.grpcPort}`, credentials.createInsecure(), grpcOptions());
     try {
       const res = await callUnary(
         client.search.bind(client),

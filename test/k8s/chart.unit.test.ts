@@ -15,6 +15,8 @@ import type { IPodSpec } from 'kubernetes-models/v1/PodSpec';
 import type { IService } from 'kubernetes-models/v1/Service';
 import { parse } from 'yaml';
 import { subgraphs } from '../../gateway/src/subgraphs';
+import { InternalAuth } from '@llmops/platform';
+import { configSchema as gatewayConfig } from '../../gateway/src/config-schema';
 import { configSchema as encoderConfig } from '../../services/encoder/src/config-schema';
 import { configSchema as feedbackConfig } from '../../services/feedback/src/config-schema';
 import { configSchema as generationConfig } from '../../services/generation/src/config-schema';
@@ -138,9 +140,13 @@ describe.each(Object.keys(variants) as Variant[])('chart rendered with the %s va
   });
 
   test("every service's environment satisfies its configuration schema (no pod exits on a missing setting)", () => {
-    const schemas = { encoder: encoderConfig, feedback: feedbackConfig, generation: generationConfig, 'prompt-registry': promptRegistryConfig, retrieval: retrievalConfig };
+    const schemas = { gateway: gatewayConfig, encoder: encoderConfig, feedback: feedbackConfig, generation: generationConfig, 'prompt-registry': promptRegistryConfig, retrieval: retrievalConfig };
     // Values that come from secrets in a cluster.
-    const secrets: Record<string, string> = { DATABASE_URL: 'postgresql://llmops@postgres:5432/llmops', ELASTICSEARCH_PASSWORD: 'secret' };
+    const secrets: Record<string, string> = {
+      DATABASE_URL: 'postgresql://llmops@postgres:5432/llmops',
+      ELASTICSEARCH_PASSWORD: 'secret',
+      INTERNAL_AUTH_SECRET: 'x'.repeat(48),
+    };
     for (const [name, schema] of Object.entries(schemas)) {
       const env = envOf(objects(), mainContainer(objects(), name));
       for (const key of Object.keys(env)) if (env[key]!.startsWith('<from ')) env[key] = secrets[key] ?? env[key]!;
@@ -148,6 +154,9 @@ describe.each(Object.keys(variants) as Variant[])('chart rendered with the %s va
       for (const key of Object.keys(env)) env[key] = env[key]!.replace(/\$\((\w+)\)/g, (_, ref: string) => env[ref] ?? '');
       const parsed = schema.safeParse(env);
       expect({ name, issues: parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`) }).toEqual({ name, issues: [] });
+      // Production requires authentication, hence the internal secret.
+      expect(env['NODE_ENV']).toBe('production');
+      expect(() => InternalAuth.fromConfig(parsed.data!)).not.toThrow();
     }
   });
 

@@ -139,6 +139,19 @@ It becomes the service's ConfigMap; the service's `env` wins over what is comput
 {{- define "llmops.service.secretEnv" -}}
 {{- $root := .root -}}
 {{- $uses := .service.uses | default list -}}
+{{- /* Every program signs or verifies the internal identity header with the same secret. */}}
+- name: INTERNAL_AUTH_SECRET
+  valueFrom:
+    secretKeyRef:
+      name: {{ required "auth.internalSecret.name is required" $root.Values.auth.internalSecret.name }}
+      key: {{ $root.Values.auth.internalSecret.key }}
+{{- if and (eq .service.role "gateway") $root.Values.auth.bootstrapApiKeySecret.name }}
+- name: AUTH_BOOTSTRAP_API_KEY
+  valueFrom:
+    secretKeyRef:
+      name: {{ $root.Values.auth.bootstrapApiKeySecret.name }}
+      key: {{ $root.Values.auth.bootstrapApiKeySecret.key }}
+{{- end }}
 {{- if has "postgresql" $uses }}
 - name: DATABASE_URL
   valueFrom:

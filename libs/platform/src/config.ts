@@ -57,5 +57,13 @@ export const commonEnv = z.object({
   /** Largest accepted HTTP request body. */
   HTTP_MAX_BODY_BYTES: z.coerce.number().int().positive().default(1_048_576),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().positive().default(10_000),
+  /** Refuse requests without a valid identity; default: on in production (see identity/internal-auth.ts). */
+  AUTH_REQUIRED: z
+    .enum(['true', 'false', '1', '0'])
+    .optional()
+    .transform((v) => (v === undefined ? undefined : v === 'true' || v === '1')),
+  /** Shared by every program of a deployment: signs and verifies the internal identity header. */
+  INTERNAL_AUTH_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  INTERNAL_AUTH_TTL_SECONDS: z.coerce.number().int().positive().default(300),
 });
 export type CommonConfig = z.infer<typeof commonEnv>;

@@ -7,6 +7,7 @@ export type ErrorCode =
   | 'FORBIDDEN'
   | 'UNAUTHENTICATED'
   | 'UNAVAILABLE'
+  | 'RATE_LIMITED'
   | 'INTERNAL_SERVER_ERROR';
 
 export abstract class DomainError extends Error {
@@ -46,6 +47,14 @@ export class NotAllowedError extends DomainError {
 
 export class UnauthenticatedError extends DomainError {
   readonly code = 'UNAUTHENTICATED' as const;
+}
+
+/** A project spent its request rate or token budget; `retryAfterSeconds` says when to try again. */
+export class RateLimitedError extends DomainError {
+  readonly code = 'RATE_LIMITED' as const;
+  constructor(message: string, readonly retryAfterSeconds: number, details: Record<string, unknown> = {}) {
+    super(message, { retryAfterSeconds, ...details });
+  }
 }
 
 /** A dependency (database, broker, peer service) cannot be reached; `dependency` names it. */

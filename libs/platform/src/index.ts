@@ -27,3 +27,5 @@ export * from './graphql/serve-subgraph';
 export * from './models';
 export * from './graphql/format-error';
 export * from './graphql/limits';
+export * from './identity';
+export * from './graphql/authorize';

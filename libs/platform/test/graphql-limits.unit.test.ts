@@ -13,8 +13,7 @@ import {
   limitsFromConfig,
   parseConfig,
   startHttpServer,
-  type GraphQLLimits,
-} from '../src';
+  type GraphQLLimits, anonymousIdentity } from '../src';
 
 const logger = pino({ level: 'silent' });
 const limits: GraphQLLimits = { maxDepth: 4, maxAliases: 3, maxDirectives: 3, maxTokens: 200, maxCost: 60 };
@@ -37,7 +36,7 @@ async function start(production: boolean) {
     production,
     limits,
   });
-  const http = await startHttpServer({ logger, metrics, lifecycle, host: '127.0.0.1', port: 0, maxBodyBytes: 1 << 20, graphql: { server, context: async () => ({}) } });
+  const http = await startHttpServer({ logger, metrics, lifecycle, host: '127.0.0.1', port: 0, maxBodyBytes: 1 << 20, authenticate: async () => anonymousIdentity, graphql: { server, context: async () => ({}) } });
   const post = async (query: string) => {
     const res = await fetch(`${http.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) });
     return { status: res.status, body: (await res.json()) as Body };

@@ -3,16 +3,16 @@
 import { credentials, status } from '@grpc/grpc-js';
 import pino from 'pino';
 import { promptRegistryV1 as pb } from '@llmops/contracts';
-import { callUnary, createMetrics, GrpcServer, Lifecycle, NotFoundError } from '../src';
+import { callUnary, createMetrics, GrpcServer, Lifecycle, NotFoundError, InternalAuth } from '../src';
 
 const logger = pino({ level: 'silent' });
 
 test('a request larger than maxMessageBytes is RESOURCE_EXHAUSTED and never reaches the handler', async () => {
   const lifecycle = new Lifecycle(logger);
-  const server = new GrpcServer({ logger, metrics: createMetrics('test'), lifecycle, host: '127.0.0.1', port: 0, maxMessageBytes: 1024 });
+  const server = new GrpcServer({ logger, metrics: createMetrics('test'), lifecycle, auth: InternalAuth.open(), host: '127.0.0.1', port: 0, maxMessageBytes: 1024 });
   const seen: number[] = [];
   server.addService('llmops.prompt_registry.v1.PromptRegistryService', pb.PromptRegistryServiceService, {
-    getVersion: server.unary('PromptRegistryService', 'GetVersion', async (req: pb.GetVersionRequest) => {
+    getVersion: server.unary('PromptRegistryService', 'GetVersion', 'reader', async (req: pb.GetVersionRequest) => {
       seen.push(req.ref!.promptName.length);
       throw new NotFoundError('Prompt', 'x');
     }),

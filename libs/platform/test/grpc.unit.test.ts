@@ -3,15 +3,15 @@
 import { credentials, status } from '@grpc/grpc-js';
 import pino from 'pino';
 import { health, promptRegistryV1 as pb } from '@llmops/contracts';
-import { callUnary, createMetrics, GrpcServer, InputError, Lifecycle, NotFoundError } from '../src';
+import { callUnary, createMetrics, GrpcServer, InputError, Lifecycle, NotFoundError, InternalAuth } from '../src';
 
 const logger = pino({ level: 'silent' });
 
 async function startServer(getVersion: (req: pb.GetVersionRequest) => Promise<pb.GetVersionResponse>) {
   const lifecycle = new Lifecycle(logger);
-  const server = new GrpcServer({ logger, metrics: createMetrics('test'), lifecycle, host: '127.0.0.1', port: 0 });
+  const server = new GrpcServer({ logger, metrics: createMetrics('test'), lifecycle, auth: InternalAuth.open(), host: '127.0.0.1', port: 0 });
   server.addService('llmops.prompt_registry.v1.PromptRegistryService', pb.PromptRegistryServiceService, {
-    getVersion: server.unary('PromptRegistryService', 'GetVersion', getVersion),
+    getVersion: server.unary('PromptRegistryService', 'GetVersion', 'reader', getVersion),
   });
   const port = await server.start();
   const client = new pb.PromptRegistryServiceClient(`127.0.0.1:${port}`, credentials.createInsecure());

@@ -1,6 +1,6 @@
 // The shared HTTP surface on a real socket: body limits, no batching, readiness and metrics.
 import pino from 'pino';
-import { createMetrics, createSubgraphServer, Lifecycle, NotFoundError, startHttpServer } from '../src';
+import { createMetrics, createSubgraphServer, Lifecycle, NotFoundError, startHttpServer, anonymousIdentity } from '../src';
 
 const logger = pino({ level: 'silent' });
 
@@ -22,7 +22,7 @@ async function start() {
     metrics,
     production: true,
   });
-  const http = await startHttpServer({ logger, metrics, lifecycle, host: '127.0.0.1', port: 0, maxBodyBytes: 1024, graphql: { server, context: async () => ({}) } });
+  const http = await startHttpServer({ logger, metrics, lifecycle, host: '127.0.0.1', port: 0, maxBodyBytes: 1024, authenticate: async () => anonymousIdentity, graphql: { server, context: async () => ({}) } });
   return { lifecycle, url: http.url };
 }
 

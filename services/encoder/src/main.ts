@@ -3,6 +3,7 @@ import { tracing } from './instrumentation';
 import { GrpcServer, createRuntime, readSchemaFile, runMain, serveSubgraph } from '@llmops/platform';
 import { encoderV1 } from '@llmops/contracts';
 import { config } from './config';
+import { roles } from './graphql/roles';
 import { buildEncoder } from './build-encoder';
 import { createEncoderMetrics } from './metrics';
 import { TrainingJobs } from './domain/training-jobs';
@@ -28,11 +29,12 @@ runMain(async () => {
     'embedding models loaded',
   );
 
-  const grpc = new GrpcServer({ logger, metrics, lifecycle, host: config.HOST, port: config.GRPC_PORT });
+  const grpc = new GrpcServer({ logger, metrics, lifecycle, auth: runtime.auth, host: config.HOST, port: config.GRPC_PORT });
   grpc.addService(encoderServiceName, encoderV1.EncoderServiceService, encoderGrpc(grpc, embeddings));
   await grpc.start();
   await serveSubgraph<Context>(runtime, {
     typeDefs: readSchemaFile(__dirname),
+    roles,
     resolvers,
     context: async () => ({ embeddings, jobs, adapters: encoder.adapters }),
   });

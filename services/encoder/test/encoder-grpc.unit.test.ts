@@ -5,7 +5,7 @@
 import { credentials, status } from '@grpc/grpc-js';
 import pino from 'pino';
 import { encoderV1 as pb, unpackFloat32LE } from '@llmops/contracts';
-import { callUnary, createMetrics, GrpcServer, Lifecycle } from '@llmops/platform';
+import { callUnary, createMetrics, GrpcServer, Lifecycle, InternalAuth } from '@llmops/platform';
 import { buildEncoder, type BuiltEncoder } from '../src/build-encoder';
 import type { BatchStats } from '../src/domain/micro-batcher';
 import { cosine, norm } from '../src/domain/vectors';
@@ -31,7 +31,7 @@ beforeAll(async () => {
     },
   });
   lifecycle = new Lifecycle(logger);
-  const server = new GrpcServer({ logger, metrics, lifecycle, host: '127.0.0.1', port: 0 });
+  const server = new GrpcServer({ logger, metrics, lifecycle, auth: InternalAuth.open(), host: '127.0.0.1', port: 0 });
   server.addService(encoderServiceName, pb.EncoderServiceService, encoderGrpc(server, encoder.embeddings));
   const port = await server.start();
   client = new pb.EncoderServiceClient(`127.0.0.1:${port}`, credentials.createInsecure());

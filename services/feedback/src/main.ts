@@ -2,6 +2,7 @@
 import { tracing } from './instrumentation';
 import { createPgPool, createRuntime, migrate, readSchemaFile, runMain, serveSubgraph } from '@llmops/platform';
 import { config } from './config';
+import { roles } from './graphql/roles';
 import { migrations, schema } from './adapters/migrations';
 import { PgDatasetStore } from './adapters/dataset-store.pg';
 import { DatasetService } from './domain/datasets';
@@ -42,6 +43,7 @@ runMain(async () => {
   const { feedback, connect: connectKafka, startConsumers } = wireFeedback(runtime, config, pool);
   await serveSubgraph<Context & EvaluationContext & FeedbackContext>(runtime, {
     typeDefs: readSchemaFile(__dirname),
+    roles,
     resolvers: mergeResolverMaps(resolvers, evaluationResolvers, feedbackResolvers),
     context: async () => ({ datasets, datasetItems, evaluations, feedback }),
   });

@@ -16,6 +16,7 @@ import {
 } from '@llmops/platform';
 import { generationV1 } from '@llmops/contracts';
 import { config } from './config';
+import { roles } from './graphql/roles';
 import { buildBackends } from './build-backends';
 import { createGenerationMetrics } from './metrics';
 import { migrations, schema } from './adapters/migrations';
@@ -97,7 +98,7 @@ runMain(async () => {
   // In-flight generations stop when shutdown begins (recorded as cancelled), so streams end and
   // the servers drain within the grace period.
   const shutdown = lifecycle.signal;
-  const grpc = new GrpcServer({ logger, metrics, lifecycle, host: config.HOST, port: config.GRPC_PORT });
+  const grpc = new GrpcServer({ logger, metrics, lifecycle, auth: runtime.auth, host: config.HOST, port: config.GRPC_PORT });
   grpc.addService(
     'llmops.generation.v1.GeneratorService',
     generationV1.GeneratorServiceService,
@@ -106,6 +107,7 @@ runMain(async () => {
   await grpc.start();
   await serveSubgraph<Context>(runtime, {
     typeDefs: readSchemaFile(__dirname),
+    roles,
     resolvers,
     context: async () => ({ generations, pipelines, sessions, signal: shutdown }),
     routes: {

@@ -3,7 +3,7 @@
 // the event stream a browser reads, typed errors, and cancellation when the client disconnects.
 import { randomUUID } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
-import { Lifecycle, createLogger, createMetrics, startHttpServer } from '@llmops/platform';
+import { Lifecycle, createLogger, createMetrics, startHttpServer, anonymousIdentity } from '@llmops/platform';
 import { buildBackends, type Backends } from '../src/build-backends';
 import { GenerationService } from '../src/domain/generation-service';
 import { generateStreamPath, generateStreamRoute } from '../src/http/generate-stream.sse';
@@ -37,6 +37,7 @@ beforeAll(async () => {
     host: '127.0.0.1',
     port: 0,
     maxBodyBytes: 10_000,
+    authenticate: async () => anonymousIdentity,
     routes: { [generateStreamPath]: generateStreamRoute({ generations, logger, maxBodyBytes: 10_000, shutdown: lifecycle.signal, keepAliveMs: 50 }) },
   });
   url = `${server.url}${generateStreamPath}`;

@@ -4,7 +4,7 @@
 // recorded generation's id, and HyDE documents.
 import { randomUUID } from 'node:crypto';
 import { credentials, Metadata, status, type ServiceError } from '@grpc/grpc-js';
-import { GrpcServer, Lifecycle, createLogger, createMetrics } from '@llmops/platform';
+import { GrpcServer, Lifecycle, createLogger, createMetrics, InternalAuth } from '@llmops/platform';
 import { generationV1 as pb } from '@llmops/contracts';
 import { buildBackends, type Backends } from '../src/build-backends';
 import { GenerationService } from '../src/domain/generation-service';
@@ -32,7 +32,7 @@ beforeAll(async () => {
     traceId: () => null,
     newId: randomUUID,
   });
-  const server = new GrpcServer({ logger, metrics, lifecycle, host: '127.0.0.1', port: 0 });
+  const server = new GrpcServer({ logger, metrics, lifecycle, auth: InternalAuth.open(), host: '127.0.0.1', port: 0 });
   server.addService('llmops.generation.v1.GeneratorService', pb.GeneratorServiceService, generatorGrpc(server, generations, { logger, metrics, shutdown: lifecycle.signal }));
   const port = await server.start();
   client = new pb.GeneratorServiceClient(`127.0.0.1:${port}`, credentials.createInsecure());

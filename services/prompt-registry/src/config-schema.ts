@@ -15,6 +15,11 @@ export const configSchema = commonEnv.extend({
   SIMILARITY_MODEL: z.string().default(''),
   /** Resolved versions kept per replica for rendering by alias/latest/number; 0 turns the cache off. */
   RENDER_CACHE_SIZE: z.coerce.number().int().min(0).default(10_000),
+  /** Aliases only admins may move (comma-separated). */
+  PROTECTED_ALIASES: z
+    .string()
+    .default('production')
+    .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean)),
 });
 
 export type Config = z.infer<typeof configSchema>;

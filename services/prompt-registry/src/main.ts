@@ -3,6 +3,8 @@ import { tracing } from './instrumentation';
 import { randomUUID } from 'node:crypto';
 import { Client as Elasticsearch } from '@elastic/elasticsearch';
 import {
+  serviceIdentity,
+  type Identity,
   EventConsumer,
   EventProducer,
   GrpcServer,
@@ -18,6 +20,7 @@ import {
 } from '@llmops/platform';
 import { promptRegistryV1 } from '@llmops/contracts';
 import { config } from './config';
+import { roles } from './graphql/roles';
 import { migrations, schema } from './adapters/migrations';
 import { PgPromptStore } from './adapters/prompt-store.pg';
 import { PromptService } from './domain/prompt-service';
@@ -41,7 +44,15 @@ runMain(async () => {
   const relay = new OutboxRelay(pool, schema, producer, runtime);
   // The cache serves aliases only while the invalidation consumer is receiving their events.
   const cache = new VersionCache(config.RENDER_CACHE_SIZE, false);
-  const prompts = new PromptService(new PgPromptStore(pool, () => relay.wake()), cache);
+  /** The registry as one caller sees it: their project's prompts, their role, the protected aliases. */
+  const promptsFor = (identity: Identity) =>
+    new PromptService(new PgPromptStore(pool, () => relay.wake(), identity.projectId, identity.subject), cache, {
+      projectId: identity.projectId,
+      role: identity.role,
+      protectedAliases: config.PROTECTED_ALIASES,
+    });
+  /** What the registry's own consumers act as, for the project an event belongs to. */
+  const promptsOfProject = (projectId: string) => promptsFor(serviceIdentity('prompt-registry', projectId));
 
   const es = new Elasticsearch({ node: config.ELASTICSEARCH_URL, requestTimeout: 10_000, maxRetries: 2 });
   lifecycle.onStop('elasticsearch client', () => es.close());
@@ -49,17 +60,18 @@ runMain(async () => {
   lifecycle.onStop('encoder client', () => embedder.close());
   const similarity = new PromptSimilarity(embedder, new EsPromptIndex(es, config.PROMPT_INDEX));
 
-  const grpc = new GrpcServer({ logger, metrics, lifecycle, host: config.HOST, port: config.GRPC_PORT });
+  const grpc = new GrpcServer({ logger, metrics, lifecycle, auth: runtime.auth, host: config.HOST, port: config.GRPC_PORT });
   grpc.addService(
     'llmops.prompt_registry.v1.PromptRegistryService',
     promptRegistryV1.PromptRegistryServiceService,
-    promptRegistryGrpc(grpc, prompts),
+    promptRegistryGrpc(grpc, promptsFor),
   );
   await grpc.start();
   await serveSubgraph<Context>(runtime, {
     typeDefs: readSchemaFile(__dirname),
+    roles,
     resolvers,
-    context: async () => ({ prompts, similarity }),
+    context: async (_req, identity) => ({ prompts: promptsFor(identity), similarity }),
   });
 
   const database = lifecycle.dependency('postgresql', () => migrate(pool, schema, migrations, logger));
@@ -72,6 +84,7 @@ runMain(async () => {
       fromBeginning: false,
       onActiveChange: (active) => cache.setEnabled(active),
       handle: async (_topic, event) => {
+        const prompts = promptsOfProject(event.projectId);
         if ('alias' in event) prompts.onAliasMoved(event.promptName, event.alias);
         else prompts.onVersionCreated(event.promptName);
       },
@@ -87,7 +100,7 @@ runMain(async () => {
       groupId: 'prompt-registry-similarity-indexer',
       topics: ['prompt.version.created.v1'],
       handle: async (_topic, event) => {
-        const version = await prompts.findVersionById(event.versionId);
+        const version = await promptsOfProject(event.projectId).findVersionById(event.versionId);
         if (version) await similarity.indexVersion(version);
       },
       maxAttempts: 5,

@@ -1,6 +1,6 @@
 // An in-memory PromptStore: the domain's own port, faked for unit tests.
 import { ConflictError } from '@llmops/platform';
-import type { AliasMove, NewPrompt, Prompt, PromptAlias, PromptFilter, PromptVersion, ValidVersion, VersionSelector } from '../src/domain/model';
+import type { AliasMove, AuditEntry, NewPrompt, Prompt, PromptAlias, PromptFilter, PromptVersion, ValidVersion, VersionSelector } from '../src/domain/model';
 import type { ArchiveVersionResult, CreateVersionResult, PromptStore, SetAliasResult } from '../src/domain/ports';
 
 export class MemoryStore implements PromptStore {
@@ -91,5 +91,10 @@ export class MemoryStore implements PromptStore {
     if (aliases.length) return { ok: false, reason: 'HAS_ALIASES', aliases };
     v.archived = true;
     return { ok: true, version: v };
+  }
+
+  audit: AuditEntry[] = [];
+  async auditLog(first: number, before: number | null): Promise<AuditEntry[]> {
+    return this.audit.filter((e) => before === null || e.seq < before).slice(-first).reverse();
   }
 }

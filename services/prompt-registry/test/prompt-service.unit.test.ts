@@ -128,3 +128,28 @@ test('page sizes are bounded', async () => {
   expect((await inputError(setup().service.listPrompts(0, null, filter))).field).toBe('first');
   expect((await inputError(setup().service.listPrompts(101, null, filter))).field).toBe('first');
 });
+
+describe('callers', () => {
+  const caller = (role: 'reader' | 'editor' | 'admin') => ({ projectId: 'acme', role, protectedAliases: ['production'] });
+
+  async function withVersion(role: 'editor' | 'admin') {
+    const store = new MemoryStore();
+    const service = new PromptService(store, undefined, caller(role));
+    await service.createPrompt({ name: 'p', description: null, tags: [] });
+    await service.createVersion(version('p', 'hi'));
+    return service;
+  }
+
+  test('a protected alias moves only for an admin; other aliases for an editor', async () => {
+    const editor = await withVersion('editor');
+    await expect(editor.setAlias('p', 'production', 1, null)).rejects.toMatchObject({ code: 'FORBIDDEN', details: { alias: 'production', required: 'admin', role: 'editor' } });
+    await expect(editor.setAlias('p', 'staging', 1, null)).resolves.toMatchObject({ alias: 'staging', versionNumber: 1 });
+    const admin = await withVersion('admin');
+    await expect(admin.setAlias('p', 'production', 1, null)).resolves.toMatchObject({ alias: 'production' });
+  });
+
+  test('the audit log is for admins', async () => {
+    await expect((await withVersion('editor')).auditLog(10, null)).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    await expect((await withVersion('admin')).auditLog(10, null)).resolves.toEqual([]);
+  });
+});

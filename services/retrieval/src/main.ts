@@ -4,6 +4,7 @@ import { Client } from '@elastic/elasticsearch';
 import { retrievalV1 } from '@llmops/contracts';
 import { EventProducer, GrpcServer, createKafka, createRuntime, ensureTopics, readSchemaFile, runMain, serveSubgraph } from '@llmops/platform';
 import { config } from './config';
+import { roles } from './graphql/roles';
 import { createRetrievalMetrics } from './metrics';
 import { EsCollections } from './adapters/collections.es';
 import { EsDocuments } from './adapters/documents.es';
@@ -78,11 +79,12 @@ runMain(async () => {
   );
   lifecycle.onStop('ingestion consumer', () => consumer.stop());
 
-  const grpc = new GrpcServer({ logger, metrics, lifecycle, host: config.HOST, port: config.GRPC_PORT });
+  const grpc = new GrpcServer({ logger, metrics, lifecycle, auth: runtime.auth, host: config.HOST, port: config.GRPC_PORT });
   grpc.addService(retrieverServiceName, retrievalV1.RetrieverServiceService, retrieverGrpc(grpc, search, own));
   await grpc.start();
   await serveSubgraph<Context>(runtime, {
     typeDefs: readSchemaFile(__dirname),
+    roles,
     resolvers,
     context: async () => ({ collections, ingestion, search, documents, metrics: own }),
   });

@@ -5,7 +5,7 @@ import { credentials, status, type ServiceError } from '@grpc/grpc-js';
 import pino from 'pino';
 import type { ApolloServer } from '@apollo/server';
 import { retrievalV1 as pb } from '@llmops/contracts';
-import { callUnary, createMetrics, createSubgraphServer, GrpcServer, Lifecycle, readSchemaFile } from '@llmops/platform';
+import { callUnary, createMetrics, createSubgraphServer, GrpcServer, Lifecycle, readSchemaFile, InternalAuth } from '@llmops/platform';
 import { retrieverGrpc, retrieverServiceName } from '../src/grpc/retriever.grpc';
 import { resolvers, type Context } from '../src/graphql/resolvers';
 import { createRetrievalMetrics } from '../src/metrics';
@@ -30,7 +30,7 @@ beforeAll(async () => {
   const metrics = createMetrics('retrieval-test');
   const own = createRetrievalMetrics(metrics);
   lifecycle = new Lifecycle(logger);
-  const server = new GrpcServer({ logger, metrics, lifecycle, host: '127.0.0.1', port: 0 });
+  const server = new GrpcServer({ logger, metrics, lifecycle, auth: InternalAuth.open(), host: '127.0.0.1', port: 0 });
   server.addService(retrieverServiceName, pb.RetrieverServiceService, retrieverGrpc(server, t.search, own));
   const port = await server.start();
   client = new pb.RetrieverServiceClient(`127.0.0.1:${port}`, credentials.createInsecure());

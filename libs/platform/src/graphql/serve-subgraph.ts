@@ -5,11 +5,16 @@ import type { Runtime } from '../runtime';
 import { startHttpServer, type RawRoute, type RunningHttpServer } from '../http/server';
 import { createSubgraphServer } from './subgraph';
 import type { GraphQLLimits } from './limits';
+import { identityHeader, type Identity } from '../identity';
+import { authorizeResolvers, type FieldRoles } from './authorize';
 
 export interface ServeSubgraphOptions<TContext extends BaseContext> {
   typeDefs: string;
-  resolvers: GraphQLResolverMap<TContext>;
-  context: (req: IncomingMessage) => Promise<TContext>;
+  resolvers: GraphQLResolverMap<TContext & { identity: Identity }>;
+  /** The role every Query and Mutation field needs (see graphql/authorize.ts); start fails if one is missing. */
+  roles: FieldRoles;
+  /** The request's context; the verified caller (see identity/) is added to it as `identity`. */
+  context: (req: IncomingMessage, identity: Identity) => Promise<TContext>;
   /** Extra HTTP routes beside /graphql (see HttpServerOptions.routes). */
   routes?: Record<string, RawRoute>;
   /** Document limits (see graphql/limits.ts); default `defaultSubgraphLimits`. */
@@ -24,7 +29,8 @@ export function serveSubgraph<TContext extends BaseContext>(
   opts: ServeSubgraphOptions<TContext>,
 ): Promise<RunningHttpServer> {
   const { config, logger, metrics, lifecycle } = runtime;
-  return startHttpServer<TContext>({
+  type Ctx = TContext & { identity: Identity };
+  return startHttpServer<Ctx>({
     logger,
     metrics,
     lifecycle,
@@ -32,17 +38,18 @@ export function serveSubgraph<TContext extends BaseContext>(
     port: config.HTTP_PORT,
     maxBodyBytes: config.HTTP_MAX_BODY_BYTES,
     routes: opts.routes,
+    authenticate: async (req) => runtime.auth.authenticate(req.headers[identityHeader]),
     graphql: {
-      server: createSubgraphServer<TContext>({
+      server: createSubgraphServer<Ctx>({
         typeDefs: opts.typeDefs,
-        resolvers: opts.resolvers,
+        resolvers: authorizeResolvers<Ctx>(opts.typeDefs, opts.resolvers, opts.roles),
         logger,
         metrics,
         production: config.NODE_ENV === 'production',
         introspection: opts.introspection,
         limits: opts.limits,
       }),
-      context: opts.context,
+      context: async (req, identity) => ({ ...(await opts.context(req, identity)), identity }),
     },
   });
 }

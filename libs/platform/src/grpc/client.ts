@@ -2,6 +2,7 @@
 // UNAVAILABLE and only when the caller declares the method idempotent.
 import { Metadata, status, type CallOptions, type ClientUnaryCall, type ServiceError } from '@grpc/grpc-js';
 import { retryWithBackoff } from '../retry';
+import { outgoingIdentityHeaders } from '../identity/internal-auth';
 
 type UnaryMethod<Req, Res> = (
   request: Req,
@@ -18,10 +19,18 @@ export interface CallPolicy {
   metadata?: Metadata;
 }
 
+/** The call's metadata plus the signed identity of the work it is made for (see identity/). */
+export function outgoingMetadata(metadata?: Metadata): Metadata {
+  const out = metadata ? metadata.clone() : new Metadata();
+  for (const [key, value] of Object.entries(outgoingIdentityHeaders())) out.set(key, value);
+  return out;
+}
+
 export function callUnary<Req, Res>(method: UnaryMethod<Req, Res>, request: Req, policy: CallPolicy): Promise<Res> {
+  const metadata = outgoingMetadata(policy.metadata);
   const attempt = () =>
     new Promise<Res>((resolve, reject) => {
-      method(request, policy.metadata ?? new Metadata(), { deadline: Date.now() + policy.deadlineMs }, (err, res) =>
+      method(request, metadata, { deadline: Date.now() + policy.deadlineMs }, (err, res) =>
         err ? reject(err) : resolve(res),
       );
     });

@@ -15,9 +15,12 @@ import type { Metrics } from '../metrics';
 import type { Lifecycle } from '../lifecycle';
 import { HealthService } from './health';
 import { toServiceError } from './status';
+import { identityHeader, requireRole, runAs, type Identity, type InternalAuth, type Role } from '../identity';
 
 export interface UnaryContext {
   metadata: Metadata;
+  /** The verified caller (see identity/); the handler runs as it, so peer calls carry it on. */
+  identity: Identity;
   /** Aborted when the client cancels or its deadline passes. */
   signal: AbortSignal;
 }
@@ -26,6 +29,7 @@ export interface GrpcServerOptions {
   logger: Logger;
   metrics: Metrics;
   lifecycle: Lifecycle;
+  auth: InternalAuth;
   host: string;
   port: number;
   maxMessageBytes?: number;
@@ -48,10 +52,21 @@ export class GrpcServer {
     this.health.setStatus(name, true);
   }
 
-  /** Adapts an async handler: one answer per call, domain errors mapped to statuses, metrics recorded. */
+  /**
+   * Verifies the caller's signed identity and that it holds `role`, runs the call as that caller;
+   * one answer per call, domain errors mapped to statuses, metrics recorded.
+   */
+  authorize(metadata: Metadata, role: Role, operation: string): Identity {
+    const identity = this.opts.auth.authenticate(metadata.get(identityHeader).map(String));
+    requireRole(identity, role, operation);
+    return identity;
+  }
+
+  /** Adapts an async handler that needs `role` (see authorize). */
   unary<Req, Res>(
     service: string,
     method: string,
+    role: Role,
     handler: (request: Req, ctx: UnaryContext) => Promise<Res>,
   ): handleUnaryCall<Req, Res> {
     const { logger, metrics } = this.opts;
@@ -66,7 +81,11 @@ export class GrpcServer {
         end({ grpc_code: status[code] });
         fn();
       };
-      handler(call.request, { metadata: call.metadata, signal: abort.signal }).then(
+      const run = async () => {
+        const identity = this.authorize(call.metadata, role, `${service}.${method}`);
+        return runAs(identity, () => handler(call.request, { metadata: call.metadata, identity, signal: abort.signal }));
+      };
+      run().then(
         (response) => answer(status.OK, () => callback(null, response)),
         (err: unknown) => {
           const serviceError = toServiceError(err);

@@ -15,6 +15,8 @@ export function grpcStatusOf(code: ErrorCode): status {
       return status.UNAUTHENTICATED;
     case 'UNAVAILABLE':
       return status.UNAVAILABLE;
+    case 'RATE_LIMITED':
+      return status.RESOURCE_EXHAUSTED;
     case 'INTERNAL_SERVER_ERROR':
       return status.INTERNAL;
     default:

@@ -8,6 +8,8 @@ import type { Metrics } from '../metrics';
 import type { Lifecycle } from '../lifecycle';
 import { findNulCharacter } from './input-guard';
 import { BodyTooLargeError, readBody } from './read-body';
+import { DomainError } from '../errors';
+import { runAs, type Identity } from '../identity';
 
 export interface HttpServerOptions<TContext extends BaseContext> {
   logger: Logger;
@@ -16,9 +18,14 @@ export interface HttpServerOptions<TContext extends BaseContext> {
   host: string;
   port: number;
   maxBodyBytes: number;
-  graphql?: { server: ApolloServer<TContext>; context: (req: IncomingMessage) => Promise<TContext> };
+  graphql?: { server: ApolloServer<TContext>; context: (req: IncomingMessage, identity: Identity) => Promise<TContext> };
   /** Extra routes by exact path (e.g. a streaming endpoint), answered by their own handlers. */
   routes?: Record<string, RawRoute>;
+  /**
+   * Who sends a /graphql or extra-route request (health, readiness and metrics are open); a
+   * DomainError (UNAUTHENTICATED) is answered with 401 and its code. The request runs as the caller.
+   */
+  authenticate: (req: IncomingMessage) => Promise<Identity>;
 }
 
 export type RawRoute = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
@@ -58,21 +65,36 @@ export async function startHttpServer<TContext extends BaseContext>(
         res.writeHead(200, { 'content-type': metrics.registry.contentType });
         res.end(await metrics.registry.metrics());
         return;
-      case '/graphql':
-        if (opts.graphql) return serveGraphQL(req, res, opts.graphql);
-        return sendJson(res, 404, { error: 'not found' });
+      case '/graphql': {
+        const graphql = opts.graphql;
+        if (!graphql) return sendJson(res, 404, { error: 'not found' });
+        return asCaller(req, res, (identity) => serveGraphQL(req, res, graphql, identity));
+      }
       default: {
         const raw = opts.routes?.[route];
-        if (raw) return raw(req, res);
+        if (raw) return asCaller(req, res, () => raw(req, res));
         return sendJson(res, 404, { error: 'not found' });
       }
     }
+  }
+
+  async function asCaller(req: IncomingMessage, res: ServerResponse, serve: (identity: Identity) => Promise<void>): Promise<void> {
+    let identity: Identity;
+    try {
+      identity = await opts.authenticate(req);
+    } catch (err) {
+      if (!(err instanceof DomainError)) throw err;
+      const status = httpStatusOf[err.code] ?? 400;
+      return sendGraphQLError(res, status, err.message, err.code, err.details);
+    }
+    return runAs(identity, () => serve(identity));
   }
 
   async function serveGraphQL(
     req: IncomingMessage,
     res: ServerResponse,
     graphql: NonNullable<HttpServerOptions<TContext>['graphql']>,
+    identity: Identity,
   ): Promise<void> {
     let body: unknown = undefined;
     if (req.method === 'POST') {
@@ -106,7 +128,7 @@ export async function startHttpServer<TContext extends BaseContext>(
     const url = new URL(req.url ?? '/', 'http://localhost');
     const response = await graphql.server.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: req.method?.toUpperCase() ?? 'GET', headers, search: url.search, body },
-      context: () => graphql.context(req),
+      context: () => graphql.context(req, identity),
     });
     for (const [key, value] of response.headers) res.setHeader(key, value);
     res.statusCode = response.status ?? 200;
@@ -135,6 +157,8 @@ export async function startHttpServer<TContext extends BaseContext>(
   logger.info({ url }, 'HTTP server listening');
   return { server, port, url };
 }
+
+const httpStatusOf: Partial<Record<string, number>> = { UNAUTHENTICATED: 401, FORBIDDEN: 403, RATE_LIMITED: 429, UNAVAILABLE: 503 };
 
 function routeOf(url: string | undefined, routes: Record<string, RawRoute> = {}): string {
   const path = (url ?? '/').split('?')[0] ?? '/';

@@ -6,8 +6,9 @@ import { topics, type TopicName, type TopicValue } from '@llmops/contracts';
 import type { Metrics } from '../metrics';
 import { injectTraceHeaders } from './trace-headers';
 
-export type EventInput<T extends TopicName> = Omit<TopicValue<T>, 'eventId' | 'occurredAt'> &
-  Partial<Pick<TopicValue<T>, 'eventId' | 'occurredAt'>>;
+/** An event's value; the envelope's id and time are filled in, the project defaults to `default`. */
+export type EventInput<T extends TopicName> = Omit<TopicValue<T>, 'eventId' | 'occurredAt' | 'projectId'> &
+  Partial<Pick<TopicValue<T>, 'eventId' | 'occurredAt' | 'projectId'>>;
 
 export interface OutgoingEvent {
   topic: TopicName;

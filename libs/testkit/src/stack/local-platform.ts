@@ -6,11 +6,13 @@ import * as path from 'node:path';
 import { startInfra, type InfraPorts, type RunningInfra } from '../infra';
 import { cacheDir } from '../infra/paths';
 import { startStack, type RunningStack, type StartStackOptions } from './start-stack';
+import { generateStackAuth, type StackAuth } from './stack-auth';
 import { testPortOffset, type PortPlan } from './programs';
 
 export interface LocalPlatform {
   infra: RunningInfra;
   stack: RunningStack;
+  auth: StackAuth;
   modelDir: string;
   stop(): Promise<void>;
 }
@@ -37,8 +39,11 @@ export async function startLocalPlatform(opts: {
   infraPorts?: InfraPorts;
   ports: PortPlan;
   env?: StartStackOptions['env'];
+  /** Refuse GraphQL requests without an API key or token at the gateway (default: anonymous allowed). */
+  gatewayAuthRequired?: boolean;
   onProgress?: (message: string) => void;
 }): Promise<LocalPlatform> {
+  const auth = generateStackAuth();
   const progress = opts.onProgress ?? (() => undefined);
   progress('starting Kafka, Elasticsearch, PostgreSQL and Prometheus');
   const infra = await startInfra({ rootDir: path.join(opts.runDir, 'infra'), ports: opts.infraPorts });
@@ -53,6 +58,7 @@ export async function startLocalPlatform(opts: {
         kafkaBrokers: infra.kafka.brokers,
         elasticsearchUrl: infra.elasticsearch.url,
         modelDir: models,
+        auth: { ...auth, gatewayAuthRequired: opts.gatewayAuthRequired ?? false },
       },
       ports: opts.ports,
       prometheus: infra.prometheus,
@@ -62,6 +68,7 @@ export async function startLocalPlatform(opts: {
     return {
       infra,
       stack,
+      auth,
       modelDir: models,
       async stop() {
         await stack.stop();

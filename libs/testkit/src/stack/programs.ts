@@ -4,6 +4,8 @@ import * as path from 'node:path';
 
 export interface StackEndpoints {
   databaseUrl: string;
+  /** Signs and verifies the internal identity header; the gateway bootstraps the admin key. */
+  auth: { internalSecret: string; adminApiKey: string; gatewayAuthRequired: boolean };
   kafkaBrokers: string[];
   elasticsearchUrl: string;
   modelDir: string;
@@ -100,7 +102,10 @@ export function programSpecs(repoRoot: string, ports: PortPlan): ProgramSpec[] {
       name: 'gateway',
       entry: entry('gateway'),
       httpPort: http(0),
-      env: () => ({
+      env: (e) => ({
+        DATABASE_URL: e.databaseUrl,
+        AUTH_REQUIRED: String(e.auth.gatewayAuthRequired),
+        AUTH_BOOTSTRAP_API_KEY: e.auth.adminApiKey,
         PROMPT_REGISTRY_URL: graphqlUrl(1),
         GENERATION_URL: graphqlUrl(2),
         ENCODER_URL: graphqlUrl(3),

@@ -59,6 +59,11 @@ export async function startStack(opts: StartStackOptions): Promise<RunningStack>
         LOG_LEVEL: 'info',
         HOST: '127.0.0.1',
         HTTP_PORT: String(spec.httpPort),
+        // Every subgraph and gRPC server refuses requests without a signed identity; the gateway
+        // too where gatewayAuthRequired (otherwise a request without credentials is the default
+        // project's anonymous admin, which is what `npm start` offers a developer).
+        AUTH_REQUIRED: 'true',
+        INTERNAL_AUTH_SECRET: opts.endpoints.auth.internalSecret,
         ...(opts.env ?? {}),
         ...spec.env(opts.endpoints, opts.ports),
       },

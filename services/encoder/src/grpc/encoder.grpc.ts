@@ -7,7 +7,7 @@ export const encoderServiceName = 'llmops.encoder.v1.EncoderService';
 
 export function encoderGrpc(server: GrpcServer, embeddings: EmbeddingService): pb.EncoderServiceServer {
   return {
-    embed: server.unary(encoderServiceName, 'Embed', async (request: pb.EmbedRequest, { signal }) => {
+    embed: server.unary(encoderServiceName, 'Embed', 'reader', async (request: pb.EmbedRequest, { signal }) => {
       const result = await embeddings.embed({ model: request.model || null, inputType: toInputType(request.inputType), texts: request.texts }, signal);
       return {
         model: result.model,

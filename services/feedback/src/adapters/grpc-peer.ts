@@ -1,8 +1,8 @@
 // Calls to peer services' gRPC APIs with the platform's deadline and retry policy, cut short when
 // the caller's signal aborts; their errors come back as domain errors (code and details ride in
 // the error-code / error-details-json trailers).
-import { Metadata, status, type ServiceError } from '@grpc/grpc-js';
-import { callUnary, UnavailableError, type CallPolicy, type ErrorCode } from '@llmops/platform';
+import { status, type ServiceError } from '@grpc/grpc-js';
+import { callUnary, outgoingMetadata, UnavailableError, type CallPolicy, type ErrorCode } from '@llmops/platform';
 import { PeerServiceError } from '../domain/evaluation/errors';
 
 const codes = new Set<ErrorCode>(['BAD_USER_INPUT', 'NOT_FOUND', 'CONFLICT', 'FORBIDDEN', 'UNAUTHENTICATED', 'UNAVAILABLE']);
@@ -51,7 +51,7 @@ export function callPeer<Req, Res>(method: UnaryMethod<Req, Res>, request: Req, 
       callUnary(method, request, policy).then((res) => settle(null, res), settle);
       return;
     }
-    const call = method(request, policy.metadata ?? new Metadata(), { deadline: Date.now() + policy.deadlineMs }, (err, res) => settle(err, res));
+    const call = method(request, outgoingMetadata(policy.metadata), { deadline: Date.now() + policy.deadlineMs }, (err, res) => settle(err, res));
     cancel = () => call.cancel();
   });
 }

@@ -23,13 +23,13 @@ export function generatorGrpc(
     }
   };
   return {
-    generate: server.unary(service, 'Generate', (request: pb.GenerateRequest, ctx) =>
+    generate: server.unary(service, 'Generate', 'editor', (request: pb.GenerateRequest, ctx) =>
       untilShutdown(ctx.signal, async (signal) => {
         const list = await generations.generateN(toGenerateRequest(request), request.n || 1, { signal });
         return { generations: list.map(toMessage) };
       }),
     ),
-    generateStream: serverStreaming<pb.GenerateStreamRequest, pb.GenerateStreamResponse>(deps, service, 'GenerateStream', async (stream, ctx) => {
+    generateStream: serverStreaming<pb.GenerateStreamRequest, pb.GenerateStreamResponse>({ ...deps, server }, service, 'GenerateStream', 'editor', async (stream, ctx) => {
       const request = stream.request;
       if (!request) throw new InputError('request is required', 'request');
       if (request.n > 1) throw new InputError('request.n: GenerateStream generates one completion', 'request.n');
@@ -49,7 +49,7 @@ export function generatorGrpc(
       }));
       ctx.write({ event: { $case: 'completed', value: toMessage(generation) } });
     }),
-    generateHypotheticalDocuments: server.unary(service, 'GenerateHypotheticalDocuments', async (request: pb.GenerateHypotheticalDocumentsRequest, ctx) => {
+    generateHypotheticalDocuments: server.unary(service, 'GenerateHypotheticalDocuments', 'reader', async (request: pb.GenerateHypotheticalDocumentsRequest, ctx) => {
       const { generate, n } = hypotheticalDocumentsRequest({
         query: request.query,
         n: request.n || undefined,

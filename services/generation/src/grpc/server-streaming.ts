@@ -2,10 +2,11 @@
 // messages; the call ends once, with OK or the handler's error mapped to a status. A cancelled
 // call (client gone, deadline passed) aborts the handler's signal.
 import { status, type handleServerStreamingCall, type Metadata } from '@grpc/grpc-js';
-import { toServiceError, type Logger, type Metrics } from '@llmops/platform';
+import { runAs, toServiceError, type GrpcServer, type Identity, type Logger, type Metrics, type Role } from '@llmops/platform';
 
 export interface StreamContext<Res> {
   metadata: Metadata;
+  identity: Identity;
   signal: AbortSignal;
   /** Milliseconds left before the caller's deadline; undefined when it set none. */
   remainingMs: number | undefined;
@@ -13,9 +14,10 @@ export interface StreamContext<Res> {
 }
 
 export function serverStreaming<Req, Res>(
-  deps: { logger: Logger; metrics: Metrics },
+  deps: { logger: Logger; metrics: Metrics; server: GrpcServer },
   service: string,
   method: string,
+  role: Role,
   handler: (request: Req, ctx: StreamContext<Res>) => Promise<void>,
 ): handleServerStreamingCall<Req, Res> {
   return (call) => {
@@ -24,7 +26,7 @@ export function serverStreaming<Req, Res>(
     call.on('cancelled', () => abort.abort(new Error('call cancelled')));
     const deadline = call.getDeadline();
     const deadlineMs = deadline instanceof Date ? deadline.getTime() : deadline;
-    const ctx: StreamContext<Res> = {
+    const ctx: Omit<StreamContext<Res>, 'identity'> = {
       metadata: call.metadata,
       signal: abort.signal,
       remainingMs: Number.isFinite(deadlineMs) ? Math.max(0, deadlineMs - Date.now()) : undefined,
@@ -32,7 +34,11 @@ export function serverStreaming<Req, Res>(
         if (!abort.signal.aborted) call.write(message);
       },
     };
-    handler(call.request, ctx).then(
+    const run = async () => {
+      const identity = deps.server.authorize(call.metadata, role, `${service}.${method}`);
+      return runAs(identity, () => handler(call.request, { ...ctx, identity }));
+    };
+    run().then(
       () => {
         end({ grpc_code: status[status.OK] });
         call.end();

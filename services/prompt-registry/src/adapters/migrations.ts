@@ -64,4 +64,24 @@ export const migrations: Migration[] = [
       );
       CREATE INDEX prompt_alias_history_by_alias ON prompt_alias_history (prompt_id, alias, seq);`,
   },
+  {
+    id: '0003-projects-audit-log',
+    sql: `
+      -- Prompts written before projects belong to the default project; names are unique per project.
+      ALTER TABLE prompts ADD COLUMN project_id text NOT NULL DEFAULT 'default';
+      ALTER TABLE prompts ALTER COLUMN project_id DROP DEFAULT;
+      ALTER TABLE prompts DROP CONSTRAINT prompts_name_key;
+      CREATE UNIQUE INDEX prompts_project_name ON prompts (project_id, name);
+      -- Who changed what in the registry, written in the same transaction as the change.
+      CREATE TABLE audit_log (
+        seq bigserial PRIMARY KEY,
+        project_id text NOT NULL,
+        actor text NOT NULL,
+        action text NOT NULL,
+        target text NOT NULL,
+        details jsonb NOT NULL DEFAULT '{}',
+        at timestamptz NOT NULL DEFAULT now()
+      );
+      CREATE INDEX audit_log_by_project ON audit_log (project_id, seq);`,
+  },
 ];

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { ConflictError, enqueueEvent, withTransaction, type Pool, type PoolClient } from '@llmops/platform';
 import type {
   AliasMove,
+  AuditEntry,
   ChatMessage,
   NewPrompt,
   Page,
@@ -49,17 +50,48 @@ const versionColumns = `v.id, v.prompt_id, p.name AS prompt_name, v.number, v.ki
   v.model_parameters, v.metadata, v.augmentation, v.commit_message, v.author, v.parent_number, v.archived, v.created_at`;
 const fromVersions = `FROM ${schema}.prompt_versions v JOIN ${schema}.prompts p ON p.id = v.prompt_id`;
 
+/**
+ * One project's prompts: every query is bounded to `projectId` (another project's prompt is not
+ * found), and every change is written to the audit log as `actor`, in the change's transaction.
+ */
 export class PgPromptStore implements PromptStore {
   /** `onEventsCommitted` runs after a transaction that wrote outbox events commits. */
-  constructor(private readonly pool: Pool, private readonly onEventsCommitted: () => void) {}
+  constructor(
+    private readonly pool: Pool,
+    private readonly onEventsCommitted: () => void,
+    private readonly projectId: string,
+    private readonly actor: string,
+  ) {}
+
+  private audit(client: Pool | PoolClient, action: string, target: string, details: Record<string, unknown> = {}): Promise<unknown> {
+    return client.query(`INSERT INTO ${schema}.audit_log (project_id, actor, action, target, details) VALUES ($1, $2, $3, $4, $5)`, [
+      this.projectId,
+      this.actor,
+      action,
+      target,
+      JSON.stringify(details),
+    ]);
+  }
+
+  async auditLog(first: number, before: number | null): Promise<AuditEntry[]> {
+    const { rows } = await this.pool.query<{ seq: string; actor: string; action: string; target: string; details: Record<string, unknown>; at: Date }>(
+      `SELECT seq, actor, action, target, details, at FROM ${schema}.audit_log
+       WHERE project_id = $1 AND ($2::bigint IS NULL OR seq < $2) ORDER BY seq DESC LIMIT $3`,
+      [this.projectId, before, first],
+    );
+    return rows.map((r) => ({ seq: Number(r.seq), actor: r.actor, action: r.action, target: r.target, details: r.details, at: r.at }));
+  }
 
   async createPrompt(input: NewPrompt): Promise<Prompt> {
     try {
-      const { rows } = await this.pool.query<PromptRow>(
-        `INSERT INTO ${schema}.prompts (id, name, description, tags) VALUES ($1, $2, $3, $4) RETURNING *`,
-        [randomUUID(), input.name, input.description, input.tags],
-      );
-      return toPrompt(rows[0]!);
+      return await withTransaction(this.pool, async (client) => {
+        const { rows } = await client.query<PromptRow>(
+          `INSERT INTO ${schema}.prompts (id, project_id, name, description, tags) VALUES ($1, $2, $3, $4, $5) RETURNING *`,
+          [randomUUID(), this.projectId, input.name, input.description, input.tags],
+        );
+        await this.audit(client, 'prompt.created', input.name, { promptId: rows[0]!.id });
+        return toPrompt(rows[0]!);
+      });
     } catch (err) {
       if ((err as { code?: string }).code === '23505') {
         throw new ConflictError(`a prompt named "${input.name}" already exists`, { field: 'name', name: input.name });
@@ -72,8 +104,8 @@ export class PgPromptStore implements PromptStore {
     const result = await withTransaction(this.pool, async (client): Promise<CreateVersionResult> => {
       // Locking the prompt row serialises concurrent version creation: no duplicate or skipped numbers.
       const prompt = await client.query<{ id: string; archived: boolean }>(
-        `SELECT id, archived FROM ${schema}.prompts WHERE name = $1 FOR UPDATE`,
-        [input.promptName],
+        `SELECT id, archived FROM ${schema}.prompts WHERE project_id = $1 AND name = $2 FOR UPDATE`,
+        [this.projectId, input.promptName],
       );
       const row = prompt.rows[0];
       if (!row) return { ok: false, reason: 'PROMPT_NOT_FOUND' };
@@ -123,7 +155,9 @@ export class PgPromptStore implements PromptStore {
         archived: false,
         createdAt: rows[0]!.created_at,
       };
+      await this.audit(client, 'prompt.version.created', `${input.promptName}@${number}`, { versionId: version.id, commitMessage: input.commitMessage });
       await enqueueEvent(client, schema, 'prompt.version.created.v1', {
+        projectId: this.projectId,
         promptId: row.id,
         promptName: input.promptName,
         versionId: version.id,
@@ -138,32 +172,34 @@ export class PgPromptStore implements PromptStore {
   }
 
   async findPromptByName(name: string): Promise<Prompt | null> {
-    const { rows } = await this.pool.query<PromptRow>(`SELECT * FROM ${schema}.prompts WHERE name = $1`, [name]);
+    const { rows } = await this.pool.query<PromptRow>(`SELECT * FROM ${schema}.prompts WHERE project_id = $1 AND name = $2`, [this.projectId, name]);
     return rows[0] ? toPrompt(rows[0]) : null;
   }
 
   async findPromptById(id: string): Promise<Prompt | null> {
     if (!isUuid(id)) return null;
-    const { rows } = await this.pool.query<PromptRow>(`SELECT * FROM ${schema}.prompts WHERE id = $1`, [id]);
+    const { rows } = await this.pool.query<PromptRow>(`SELECT * FROM ${schema}.prompts WHERE project_id = $1 AND id = $2`, [this.projectId, id]);
     return rows[0] ? toPrompt(rows[0]) : null;
   }
 
   async listPrompts(first: number, after: string | null, filter: PromptFilter): Promise<Page<Prompt>> {
     const { rows } = await this.pool.query<PromptRow>(
       `SELECT * FROM ${schema}.prompts
-       WHERE ($1::text IS NULL OR name > $1)
+       WHERE project_id = $6
+         AND ($1::text IS NULL OR name > $1)
          AND ($3::text IS NULL OR $3 = ANY (tags))
          AND ($4::text IS NULL OR strpos(lower(name), lower($4)) > 0)
          AND ($5 OR NOT archived)
        ORDER BY name LIMIT $2`,
-      [after, first + 1, filter.tag, filter.nameContains, filter.includeArchived],
+      [after, first + 1, filter.tag, filter.nameContains, filter.includeArchived, this.projectId],
     );
     return { items: rows.slice(0, first).map(toPrompt), hasNextPage: rows.length > first };
   }
 
   async listVersions(promptId: string): Promise<PromptVersion[]> {
-    const { rows } = await this.pool.query<VersionRow>(`SELECT ${versionColumns} ${fromVersions} WHERE v.prompt_id = $1 ORDER BY v.number`, [
+    const { rows } = await this.pool.query<VersionRow>(`SELECT ${versionColumns} ${fromVersions} WHERE p.project_id = $2 AND v.prompt_id = $1 ORDER BY v.number`, [
       promptId,
+      this.projectId,
     ]);
     return rows.map(toVersion);
   }
@@ -171,13 +207,13 @@ export class PgPromptStore implements PromptStore {
   async findVersion(promptName: string, selector: VersionSelector): Promise<PromptVersion | null> {
     const query =
       selector.kind === 'number'
-        ? { text: `SELECT ${versionColumns} ${fromVersions} WHERE p.name = $1 AND v.number = $2`, values: [promptName, selector.number] }
+        ? { text: `SELECT ${versionColumns} ${fromVersions} WHERE p.project_id = $3 AND p.name = $1 AND v.number = $2`, values: [promptName, selector.number, this.projectId] }
         : selector.kind === 'latest'
-          ? { text: `SELECT ${versionColumns} ${fromVersions} WHERE p.name = $1 ORDER BY v.number DESC LIMIT 1`, values: [promptName] }
+          ? { text: `SELECT ${versionColumns} ${fromVersions} WHERE p.project_id = $2 AND p.name = $1 ORDER BY v.number DESC LIMIT 1`, values: [promptName, this.projectId] }
           : {
               text: `SELECT ${versionColumns} ${fromVersions} JOIN ${schema}.prompt_aliases a ON a.version_id = v.id
-                     WHERE p.name = $1 AND a.alias = $2`,
-              values: [promptName, selector.alias],
+                     WHERE p.project_id = $3 AND p.name = $1 AND a.alias = $2`,
+              values: [promptName, selector.alias, this.projectId],
             };
     const { rows } = await this.pool.query<VersionRow>(query);
     return rows[0] ? toVersion(rows[0]) : null;
@@ -185,13 +221,16 @@ export class PgPromptStore implements PromptStore {
 
   async findVersionById(id: string): Promise<PromptVersion | null> {
     if (!isUuid(id)) return null;
-    const { rows } = await this.pool.query<VersionRow>(`SELECT ${versionColumns} ${fromVersions} WHERE v.id = $1`, [id]);
+    const { rows } = await this.pool.query<VersionRow>(`SELECT ${versionColumns} ${fromVersions} WHERE p.project_id = $2 AND v.id = $1`, [id, this.projectId]);
     return rows[0] ? toVersion(rows[0]) : null;
   }
 
   async setAlias(promptName: string, alias: string, versionNumber: number, movedBy: string | null): Promise<SetAliasResult> {
     const result = await withTransaction(this.pool, async (client): Promise<SetAliasResult> => {
-      const prompt = await client.query<{ id: string }>(`SELECT id FROM ${schema}.prompts WHERE name = $1 FOR UPDATE`, [promptName]);
+      const prompt = await client.query<{ id: string }>(`SELECT id FROM ${schema}.prompts WHERE project_id = $1 AND name = $2 FOR UPDATE`, [
+        this.projectId,
+        promptName,
+      ]);
       const promptId = prompt.rows[0]?.id;
       if (!promptId) return { ok: false, reason: 'PROMPT_NOT_FOUND' };
       const target = await client.query<{ id: string; archived: boolean }>(
@@ -217,7 +256,9 @@ export class PgPromptStore implements PromptStore {
         `INSERT INTO ${schema}.prompt_alias_history (prompt_id, alias, from_version, to_version, moved_by) VALUES ($1, $2, $3, $4, $5)`,
         [promptId, alias, fromVersion, versionNumber, movedBy],
       );
+      await this.audit(client, 'prompt.alias.moved', `${promptName}@${alias}`, { fromVersion, toVersion: versionNumber });
       await enqueueEvent(client, schema, 'prompt.alias.moved.v1', {
+        projectId: this.projectId,
         promptId,
         promptName,
         alias,
@@ -240,8 +281,8 @@ export class PgPromptStore implements PromptStore {
     const { rows } = await this.pool.query<{ prompt_id: string; prompt_name: string; alias: string; number: number; version_id: string; updated_at: Date }>(
       `SELECT a.prompt_id, p.name AS prompt_name, a.alias, v.number, a.version_id, a.updated_at
        FROM ${schema}.prompt_aliases a JOIN ${schema}.prompts p ON p.id = a.prompt_id JOIN ${schema}.prompt_versions v ON v.id = a.version_id
-       WHERE a.prompt_id = $1 ORDER BY a.alias`,
-      [promptId],
+       WHERE p.project_id = $2 AND a.prompt_id = $1 ORDER BY a.alias`,
+      [promptId, this.projectId],
     );
     return rows.map((r) => ({
       promptId: r.prompt_id,
@@ -256,24 +297,33 @@ export class PgPromptStore implements PromptStore {
   async aliasHistory(promptId: string, alias: string | null): Promise<AliasMove[]> {
     const { rows } = await this.pool.query<{ alias: string; from_version: number | null; to_version: number; moved_by: string | null; moved_at: Date }>(
       `SELECT alias, from_version, to_version, moved_by, moved_at FROM ${schema}.prompt_alias_history
-       WHERE prompt_id = $1 AND ($2::text IS NULL OR alias = $2) ORDER BY seq DESC LIMIT 500`,
-      [promptId, alias],
+       WHERE prompt_id = $1 AND ($2::text IS NULL OR alias = $2)
+         AND prompt_id IN (SELECT id FROM ${schema}.prompts WHERE project_id = $3)
+       ORDER BY seq DESC LIMIT 500`,
+      [promptId, alias, this.projectId],
     );
     return rows.map((r) => ({ alias: r.alias, fromVersion: r.from_version, toVersion: r.to_version, movedBy: r.moved_by, movedAt: r.moved_at }));
   }
 
   async archivePrompt(name: string): Promise<Prompt | null> {
-    const { rows } = await this.pool.query<PromptRow>(
-      `UPDATE ${schema}.prompts SET archived = true, updated_at = now() WHERE name = $1 RETURNING *`,
-      [name],
-    );
-    return rows[0] ? toPrompt(rows[0]) : null;
+    return withTransaction(this.pool, async (client) => {
+      const { rows } = await client.query<PromptRow>(
+        `UPDATE ${schema}.prompts SET archived = true, updated_at = now() WHERE project_id = $1 AND name = $2 RETURNING *`,
+        [this.projectId, name],
+      );
+      if (!rows[0]) return null;
+      await this.audit(client, 'prompt.archived', name);
+      return toPrompt(rows[0]);
+    });
   }
 
   async archiveVersion(promptName: string, versionNumber: number): Promise<ArchiveVersionResult> {
     return withTransaction(this.pool, async (client: PoolClient): Promise<ArchiveVersionResult> => {
       // The prompt row lock orders this against alias moves, which take the same lock.
-      const prompt = await client.query<{ id: string }>(`SELECT id FROM ${schema}.prompts WHERE name = $1 FOR UPDATE`, [promptName]);
+      const prompt = await client.query<{ id: string }>(`SELECT id FROM ${schema}.prompts WHERE project_id = $1 AND name = $2 FOR UPDATE`, [
+        this.projectId,
+        promptName,
+      ]);
       const promptId = prompt.rows[0]?.id;
       if (!promptId) return { ok: false, reason: 'NOT_FOUND' };
       const aliases = await client.query<{ alias: string }>(
@@ -287,6 +337,7 @@ export class PgPromptStore implements PromptStore {
         [promptId, versionNumber],
       );
       if (!updated.rows[0]) return { ok: false, reason: 'NOT_FOUND' };
+      await this.audit(client, 'prompt.version.archived', `${promptName}@${versionNumber}`);
       const { rows } = await client.query<VersionRow>(`SELECT ${versionColumns} ${fromVersions} WHERE v.id = $1`, [updated.rows[0].id]);
       return { ok: true, version: toVersion(rows[0]!) };
     });

@@ -1,11 +1,12 @@
 // The CLI talks to the registry through the public GraphQL API, like any other client.
+import { credentialHeaders } from '@llmops/platform';
 import type { PromptFile, PromptFileVersion } from './prompt-file';
 
 export class RegistryClient {
   constructor(private readonly url: string) {}
 
   private async call<T>(query: string, variables: Record<string, unknown>): Promise<T> {
-    const res = await fetch(this.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) });
+    const res = await fetch(this.url, { method: 'POST', headers: { 'content-type': 'application/json', ...credentialHeaders() }, body: JSON.stringify({ query, variables }) });
     const body = (await res.json()) as { data?: T; errors?: Array<{ message: string; extensions?: { code?: string } }> };
     if (body.errors?.length) {
       const e = body.errors[0]!;

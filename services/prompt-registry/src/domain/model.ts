@@ -129,3 +129,15 @@ export interface Page<T> {
 
 export const describeSelector = (promptName: string, s: VersionSelector): string =>
   s.kind === 'latest' ? `${promptName}@latest` : s.kind === 'number' ? `${promptName}@${s.number}` : `${promptName}@${s.alias}`;
+
+/** One change to the registry: who (API key, token subject or service), what, when. */
+export interface AuditEntry {
+  seq: number;
+  actor: string;
+  /** prompt.created, prompt.version.created, prompt.alias.moved, prompt.archived, prompt.version.archived */
+  action: string;
+  /** The prompt, `prompt@version` or `prompt@alias`. */
+  target: string;
+  details: Record<string, unknown>;
+  at: Date;
+}

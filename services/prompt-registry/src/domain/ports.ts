@@ -1,5 +1,6 @@
 import type {
   AliasMove,
+  AuditEntry,
   NewPrompt,
   Page,
   Prompt,
@@ -42,4 +43,6 @@ export interface PromptStore {
   aliasHistory(promptId: string, alias: string | null): Promise<AliasMove[]>;
   archivePrompt(name: string): Promise<Prompt | null>;
   archiveVersion(promptName: string, versionNumber: number): Promise<ArchiveVersionResult>;
+  /** The project's audit log, newest first, before sequence number `before`. */
+  auditLog(first: number, before: number | null): Promise<AuditEntry[]>;
 }

@@ -1,5 +1,5 @@
-import { ConflictError, InputError, NotFoundError } from '@llmops/platform';
-import type { AliasMove, NewPrompt, NewPromptVersion, Page, Prompt, PromptAlias, PromptFilter, PromptVersion, VersionSelector } from './model';
+import { ConflictError, defaultProjectId, InputError, NotAllowedError, NotFoundError, type Role } from '@llmops/platform';
+import type { AuditEntry, AliasMove, NewPrompt, NewPromptVersion, Page, Prompt, PromptAlias, PromptFilter, PromptVersion, VersionSelector } from './model';
 import { describeSelector } from './model';
 import type { PromptStore } from './ports';
 import { diffVersions, type VersionDiff } from './diff';
@@ -7,11 +7,30 @@ import { renderVersion, type RenderedPrompt } from './render';
 import { VersionCache } from './version-cache';
 import { validateAlias, validateNewPrompt, validateNewVersion, validatePageSize } from './validation';
 
+/** Who the service works for: one project's prompts, with the caller's role. */
+export interface Caller {
+  projectId: string;
+  role: Role;
+  /** Aliases (e.g. production) only admins may move. */
+  protectedAliases: readonly string[];
+}
+
+const developmentCaller: Caller = { projectId: defaultProjectId, role: 'admin', protectedAliases: [] };
+
+/** The cache is shared by all projects of a replica: its keys carry the project. */
+export const cacheName = (projectId: string, promptName: string) => `${projectId}/${promptName}`;
+
 export class PromptService {
   constructor(
+    /** Bound to the caller's project (see adapters/prompt-store.pg.ts). */
     private readonly store: PromptStore,
     readonly cache: VersionCache = new VersionCache(),
+    private readonly caller: Caller = developmentCaller,
   ) {}
+
+  private cacheKey(promptName: string): string {
+    return cacheName(this.caller.projectId, promptName);
+  }
 
   async createPrompt(input: NewPrompt): Promise<Prompt> {
     return this.store.createPrompt(validateNewPrompt(input));
@@ -30,7 +49,7 @@ export class PromptService {
           throw new NotFoundError('PromptVersion', `${valid.promptName}@${valid.parentNumber}`);
       }
     }
-    this.cache.invalidate(valid.promptName, { kind: 'latest' });
+    this.cache.invalidate(this.cacheKey(valid.promptName), { kind: 'latest' });
     return result.version;
   }
 
@@ -55,12 +74,12 @@ export class PromptService {
   /** The version a selector points at now; served from the cache when possible. */
   async getVersion(promptName: string, selector: VersionSelector): Promise<PromptVersion> {
     if (selector.kind === 'alias') validateAlias(selector.alias);
-    const cached = this.cache.get(promptName, selector);
+    const cached = this.cache.get(this.cacheKey(promptName), selector);
     if (cached) return cached;
     const token = this.cache.token();
     const version = await this.store.findVersion(promptName, selector);
     if (version) {
-      this.cache.set(promptName, selector, version, token);
+      this.cache.set(this.cacheKey(promptName), selector, version, token);
       return version;
     }
     if (!(await this.store.findPromptByName(promptName))) throw new NotFoundError('Prompt', promptName);
@@ -87,6 +106,9 @@ export class PromptService {
   async setAlias(promptName: string, alias: string, versionNumber: number, movedBy: string | null): Promise<PromptAlias> {
     validateAlias(alias);
     if (!Number.isInteger(versionNumber) || versionNumber < 1) throw new InputError('version: must be a positive integer', 'version');
+    if (this.caller.protectedAliases.includes(alias) && this.caller.role !== 'admin') {
+      throw new NotAllowedError(`alias "${alias}" is protected: only an admin may move it (PROTECTED_ALIASES)`, { alias, required: 'admin', role: this.caller.role });
+    }
     const result = await this.store.setAlias(promptName, alias, versionNumber, movedBy);
     if (!result.ok) {
       switch (result.reason) {
@@ -128,13 +150,21 @@ export class PromptService {
     throw new NotFoundError('PromptVersion', `${promptName}@${versionNumber}`);
   }
 
+  /** The project's audit log, newest first (admins only). */
+  async auditLog(first: number, before: number | null): Promise<AuditEntry[]> {
+    if (this.caller.role !== 'admin') {
+      throw new NotAllowedError('the audit log is for admins', { required: 'admin', role: this.caller.role });
+    }
+    return this.store.auditLog(validatePageSize(first), before);
+  }
+
   /** An alias moved (here or on another replica): forget what it resolved to. */
   onAliasMoved(promptName: string, alias: string): void {
-    this.cache.invalidate(promptName, { kind: 'alias', alias });
+    this.cache.invalidate(this.cacheKey(promptName), { kind: 'alias', alias });
   }
 
   /** A version was created (here or on another replica): "latest" changed. */
   onVersionCreated(promptName: string): void {
-    this.cache.invalidate(promptName, { kind: 'latest' });
+    this.cache.invalidate(this.cacheKey(promptName), { kind: 'latest' });
   }
 }

@@ -46,6 +46,7 @@ export const resolvers = {
       const versions = await Promise.all(hits.map((h) => ctx.prompts.findVersionById(h.versionId)));
       return hits.flatMap((h, i) => (versions[i] ? [{ version: versions[i], score: h.score }] : []));
     },
+    auditLog: (_: unknown, args: { first: number; before?: number | null }, ctx: Context) => ctx.prompts.auditLog(args.first, args.before ?? null),
     promptDiff: (_: unknown, args: { name: string; from: number; to: number }, ctx: Context) => ctx.prompts.diff(args.name, args.from, args.to),
   },
   Mutation: {

@@ -1,19 +1,20 @@
-import { InputError, type GrpcServer } from '@llmops/platform';
+import { InputError, type GrpcServer, type Identity } from '@llmops/platform';
 import { promptRegistryV1 as pb } from '@llmops/contracts';
 import type { PromptVersion, VersionSelector } from '../domain/model';
 import type { PromptService } from '../domain/prompt-service';
 
 const service = 'llmops.prompt_registry.v1.PromptRegistryService';
 
-export function promptRegistryGrpc(server: GrpcServer, prompts: PromptService): pb.PromptRegistryServiceServer {
+/** `promptsFor`: the registry as the verified caller sees it (their project only). */
+export function promptRegistryGrpc(server: GrpcServer, promptsFor: (identity: Identity) => PromptService): pb.PromptRegistryServiceServer {
   return {
-    getVersion: server.unary(service, 'GetVersion', async (request: pb.GetVersionRequest) => {
+    getVersion: server.unary(service, 'GetVersion', 'reader', async (request: pb.GetVersionRequest, { identity }) => {
       const { promptName, selector } = parseRef(request.ref);
-      return { version: toMessage(await prompts.getVersion(promptName, selector)) };
+      return { version: toMessage(await promptsFor(identity).getVersion(promptName, selector)) };
     }),
-    renderPrompt: server.unary(service, 'RenderPrompt', async (request: pb.RenderPromptRequest) => {
+    renderPrompt: server.unary(service, 'RenderPrompt', 'reader', async (request: pb.RenderPromptRequest, { identity }) => {
       const { promptName, selector } = parseRef(request.ref);
-      const rendered = await prompts.render(promptName, selector, parseVariables(request.variablesJson));
+      const rendered = await promptsFor(identity).render(promptName, selector, parseVariables(request.variablesJson));
       return {
         version: toMessage(rendered.version),
         text: rendered.text ?? '',

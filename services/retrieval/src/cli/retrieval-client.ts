@@ -1,5 +1,6 @@
 // The CLIs talk to retrieval through the public GraphQL API (the gateway, or the subgraph itself),
 // like any other client.
+import { credentialHeaders } from '@llmops/platform';
 import type { DocumentInput, IngestionStatus, MetadataFilter, SearchMode } from '../domain/model';
 
 export class GraphQLRequestError extends Error {
@@ -34,7 +35,7 @@ export class RetrievalClient {
   async call<T>(query: string, variables: Record<string, unknown> = {}): Promise<T> {
     let res: Response;
     try {
-      res = await fetch(this.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) });
+      res = await fetch(this.url, { method: 'POST', headers: { 'content-type': 'application/json', ...credentialHeaders() }, body: JSON.stringify({ query, variables }) });
     } catch (err) {
       throw new Error(`cannot reach ${this.url} (is the stack running? npm start): ${(err as Error).message}`);
     }

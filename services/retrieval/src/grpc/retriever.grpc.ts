@@ -8,7 +8,7 @@ export const retrieverServiceName = 'llmops.retrieval.v1.RetrieverService';
 
 export function retrieverGrpc(server: GrpcServer, search: SearchService, metrics: RetrievalMetrics): pb.RetrieverServiceServer {
   return {
-    search: server.unary(retrieverServiceName, 'Search', async (request: pb.SearchRequest, { signal }): Promise<pb.SearchResponse> => {
+    search: server.unary(retrieverServiceName, 'Search', 'reader', async (request: pb.SearchRequest, { signal }): Promise<pb.SearchResponse> => {
       const mode = toMode(request.mode);
       const done = metrics.timeSearch(mode);
       try {

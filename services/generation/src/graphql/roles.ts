@@ -1,0 +1,7 @@
+import type { FieldRoles } from '@llmops/platform';
+
+/** Generating spends the project's tokens: editors only. */
+export const roles: FieldRoles = {
+  Query: { generationModels: 'reader', generation: 'reader', pipeline: 'reader', pipelines: 'reader', pipelineRun: 'reader', session: 'reader' },
+  Mutation: { generate: 'editor', createPipeline: 'editor', runPipeline: 'editor', createSession: 'editor', appendToSession: 'editor' },
+};

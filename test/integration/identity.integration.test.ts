@@ -1,0 +1,266 @@
+// Identity and projects against the real stack: a gateway that requires credentials (production
+// mode) over the running subgraphs, projects and API keys made with `npm run auth`, JWTs checked
+// against a JWKS served here. Unauthenticated and under-privileged calls fail with typed errors, a
+// project never sees another's prompts (through GraphQL, gRPC or a generation that renders them),
+// protected aliases move only for admins, the audit log records who did what, and subgraphs refuse
+// requests that do not carry a valid signed identity.
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { createServer as createHttpServer, type Server } from 'node:http';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { randomUUID } from 'node:crypto';
+import { credentials } from '@grpc/grpc-js';
+import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
+import { promptRegistryV1 as pb } from '@llmops/contracts';
+import { callUnary } from '@llmops/platform';
+import { graphql, waitFor, type GraphQLResponse } from '@llmops/testkit';
+import { grpcOptions, integrationContext, programUrl, subgraphHeaders } from './context';
+
+const ctx = integrationContext();
+const repoRoot = join(__dirname, '..', '..');
+const run = Math.random().toString(36).slice(2, 8);
+const projectA = `it-a-${run}`;
+const projectB = `it-b-${run}`;
+const projectC = `it-c-${run}`;
+let gateway: { child: ChildProcess; url: string; output: () => string } | undefined;
+let jwks: Server | undefined;
+let signingKey: CryptoKey;
+const keys: Record<string, string> = {};
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as { port: number };
+  await new Promise((r) => server.close(r));
+  return port;
+}
+
+const authCli = async (...args: string[]) =>
+  (await promisify(execFile)(process.execPath, [join(repoRoot, 'gateway', 'dist', 'cli', 'auth-cli.js'), ...args], { env: { PATH: process.env.PATH!, DATABASE_URL: ctx.databaseUrl } })).stdout.trim();
+
+async function createKey(project: string, role: string): Promise<string> {
+  const key = await authCli('create-key', '--project', project, '--role', role, '--name', `it ${role}`);
+  expect(key).toMatch(/^llm_[a-z0-9]{12}_[A-Za-z0-9_-]{43}$/);
+  return key;
+}
+
+const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+const gql = <T = Record<string, unknown>>(query: string, variables: Record<string, unknown>, headers: Record<string, string>): Promise<GraphQLResponse<T>> =>
+  graphql<T>(gateway!.url, query, variables, headers);
+const codes = (res: GraphQLResponse) => (res.errors ?? []).map((e) => e.extensions?.['code']);
+
+beforeAll(async () => {
+  // The identity provider: one RS256 key in a JWKS document.
+  const pair = await generateKeyPair('RS256');
+  signingKey = pair.privateKey;
+  const jwk = { ...(await exportJWK(pair.publicKey)), kid: 'it', alg: 'RS256', use: 'sig' };
+  jwks = createHttpServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ keys: [jwk] }));
+  });
+  await new Promise<void>((r) => jwks!.listen(0, '127.0.0.1', r));
+  const jwksUrl = `http://127.0.0.1:${(jwks.address() as { port: number }).port}/jwks.json`;
+
+  for (const p of [projectA, projectB, projectC]) expect(await authCli('create-project', p)).toBe(`created project ${p}`);
+  keys['aReader'] = await createKey(projectA, 'reader');
+  keys['aEditor'] = await createKey(projectA, 'editor');
+  keys['aAdmin'] = await createKey(projectA, 'admin');
+  keys['bEditor'] = await createKey(projectB, 'editor');
+  keys['cReader'] = await createKey(projectC, 'reader');
+
+  const port = await freePort();
+  const subgraphUrl = (name: string) => `${programUrl(name)}/graphql`;
+  const child = spawn(process.execPath, [join(repoRoot, 'gateway', 'dist', 'main.js')], {
+    env: {
+      PATH: process.env.PATH!,
+      NODE_ENV: 'production',
+      LOG_LEVEL: 'warn',
+      HTTP_PORT: String(port),
+      DATABASE_URL: ctx.databaseUrl,
+      INTERNAL_AUTH_SECRET: ctx.auth.internalSecret,
+      AUTH_API_KEY_CACHE_MS: '0',
+      AUTH_JWT_JWKS_URL: jwksUrl,
+      AUTH_JWT_ISSUER: 'https://idp.example',
+      AUTH_JWT_AUDIENCE: 'llmops',
+      GATEWAY_RATE_LIMIT_PER_MINUTE: '60',
+      GATEWAY_RATE_LIMIT_BURST: '40',
+      PROMPT_REGISTRY_URL: subgraphUrl('prompt-registry'),
+      GENERATION_URL: subgraphUrl('generation'),
+      ENCODER_URL: subgraphUrl('encoder'),
+      RETRIEVAL_URL: subgraphUrl('retrieval'),
+      FEEDBACK_URL: subgraphUrl('feedback'),
+    },
+    stdio: 'pipe',
+  });
+  let output = '';
+  child.stdout!.on('data', (d) => (output += d));
+  child.stderr!.on('data', (d) => (output += d));
+  const url = `http://127.0.0.1:${port}`;
+  gateway = { child, url: `${url}/graphql`, output: () => output };
+  await waitFor(async () => (await fetch(`${url}/readyz`)).status === 200, { timeoutMs: 60_000, what: `the gateway requiring credentials on ${url} (output: ${output})` });
+});
+
+afterAll(async () => {
+  gateway?.child.kill('SIGKILL');
+  await new Promise((r) => (jwks ? jwks.close(r) : r(undefined)));
+});
+
+const CREATE_PROMPT = `mutation($n: String!) { createPrompt(input: { name: $n }) { id name } }`;
+const CREATE_VERSION = `mutation($n: String!, $t: String!) { createPromptVersion(input: { promptName: $n, template: $t, commitMessage: "it" }) { id number } }`;
+const GET_PROMPT = `query($n: String!) { prompt(name: $n) { name versions { number template } } }`;
+
+test('no credentials, a malformed header or an unknown key: 401 UNAUTHENTICATED, for reads and writes', async () => {
+  for (const headers of [{}, { authorization: 'Basic eDp5' }, bearer(`llm_${'a'.repeat(12)}_${'b'.repeat(43)}`)]) {
+    for (const query of ['{ prompts(first: 1) { edges { node { name } } } }', `mutation { createPrompt(input: { name: "x-${run}" }) { id } }`]) {
+      const res = await gql(query, {}, headers);
+      expect(res.status).toBe(401);
+      expect(codes(res)).toEqual(['UNAUTHENTICATED']);
+      expect(res.data ?? undefined).toBeUndefined();
+    }
+  }
+});
+
+test('a reader reads but cannot write; an editor writes', async () => {
+  const name = `shared-${run}`;
+  const denied = await gql(CREATE_PROMPT, { n: name }, bearer(keys['aReader']!));
+  expect(codes(denied)).toEqual(['FORBIDDEN']);
+  expect(denied.errors?.[0]?.extensions).toMatchObject({ required: 'editor', role: 'reader', operation: 'Mutation.createPrompt' });
+  expect(codes(await gql(CREATE_PROMPT, { n: name }, bearer(keys['aEditor']!)))).toEqual([]);
+  expect(codes(await gql(CREATE_VERSION, { n: name, t: `secret of ${projectA}` }, bearer(keys['aEditor']!)))).toEqual([]);
+  const read = await gql<{ prompt: { versions: Array<{ template: string }> } }>(GET_PROMPT, { n: name }, bearer(keys['aReader']!));
+  expect(read.data?.prompt.versions.map((v) => v.template)).toEqual([`secret of ${projectA}`]);
+});
+
+test("projects are isolated: another project's prompt is NOT_FOUND through GraphQL, gRPC and generation, and its name is free there", async () => {
+  const name = `isolated-${run}`;
+  await gql(CREATE_PROMPT, { n: name }, bearer(keys['aEditor']!));
+  const created = await gql<{ createPromptVersion: { id: string } }>(CREATE_VERSION, { n: name, t: `only for ${projectA}: {{x}}` }, bearer(keys['aEditor']!));
+  const versionId = created.data!.createPromptVersion.id;
+
+  const other = await gql(GET_PROMPT, { n: name }, bearer(keys['bEditor']!));
+  expect(codes(other)).toEqual(['NOT_FOUND']);
+  const listed = await gql<{ prompts: { edges: Array<{ node: { name: string } }> } }>(
+    `query($c: String!) { prompts(first: 50, nameContains: $c) { edges { node { name } } } }`,
+    { c: run },
+    bearer(keys['bEditor']!),
+  );
+  expect(listed.data?.prompts.edges).toEqual([]);
+  // Generation renders through the registry's gRPC as the caller: project B cannot use A's prompt.
+  const generated = await gql(`mutation($n: String!) { generate(input: { prompt: { name: $n, version: 1 }, variables: { x: "y" } }) { id } }`, { n: name }, bearer(keys['bEditor']!));
+  expect(codes(generated)).toEqual(['NOT_FOUND']);
+  // gRPC with B's signed identity: NOT_FOUND; with A's: found.
+  const registry = integrationContext().programs.find((p) => p.name === 'prompt-registry')!;
+  const as = (projectId: string) =>
+    new pb.PromptRegistryServiceClient(`127.0.0.1:${registry.grpcPort}`, credentials.createInsecure(), grpcOptions({ projectId, subject: 'it', role: 'reader', via: 'api-key' }));
+  const get = (projectId: string) => {
+    const client = as(projectId);
+    return callUnary(client.getVersion.bind(client), { ref: { promptName: name, selector: { $case: 'version', value: 1 } } }, { deadlineMs: 10_000 }).finally(() => client.close());
+  };
+  await expect(get(projectB)).rejects.toMatchObject({ code: 5 });
+  await expect(get(projectA)).resolves.toMatchObject({ version: { id: versionId } });
+  // The same name is free in project B, and each project sees its own.
+  expect(codes(await gql(CREATE_PROMPT, { n: name }, bearer(keys['bEditor']!)))).toEqual([]);
+  await gql(CREATE_VERSION, { n: name, t: `B's own` }, bearer(keys['bEditor']!));
+  const mine = await gql<{ prompt: { versions: Array<{ template: string }> } }>(GET_PROMPT, { n: name }, bearer(keys['bEditor']!));
+  expect(mine.data?.prompt.versions.map((v) => v.template)).toEqual([`B's own`]);
+});
+
+test('a protected alias moves only for an admin; the audit log names who changed what, for admins only', async () => {
+  const name = `aliased-${run}`;
+  await gql(CREATE_PROMPT, { n: name }, bearer(keys['aEditor']!));
+  await gql(CREATE_VERSION, { n: name, t: 'v1' }, bearer(keys['aEditor']!));
+  const MOVE = `mutation($n: String!, $a: String!) { setPromptAlias(promptName: $n, alias: $a, version: 1) { alias versionNumber } }`;
+  const denied = await gql(MOVE, { n: name, a: 'production' }, bearer(keys['aEditor']!));
+  expect(codes(denied)).toEqual(['FORBIDDEN']);
+  expect(denied.errors?.[0]?.message).toMatch(/protected/);
+  expect(codes(await gql(MOVE, { n: name, a: 'staging' }, bearer(keys['aEditor']!)))).toEqual([]);
+  expect(codes(await gql(MOVE, { n: name, a: 'production' }, bearer(keys['aAdmin']!)))).toEqual([]);
+
+  const AUDIT = `{ auditLog(first: 50) { actor action target } }`;
+  expect(codes(await gql(AUDIT, {}, bearer(keys['aEditor']!)))).toEqual(['FORBIDDEN']);
+  const log = await gql<{ auditLog: Array<{ actor: string; action: string; target: string }> }>(AUDIT, {}, bearer(keys['aAdmin']!));
+  const keyId = (key: string) => `api-key:${key.split('_')[1]}`;
+  const mine = log.data!.auditLog.filter((e) => e.target.startsWith(name));
+  expect(mine).toEqual([
+    { actor: keyId(keys['aAdmin']!), action: 'prompt.alias.moved', target: `${name}@production` },
+    { actor: keyId(keys['aEditor']!), action: 'prompt.alias.moved', target: `${name}@staging` },
+    { actor: keyId(keys['aEditor']!), action: 'prompt.version.created', target: `${name}@1` },
+    { actor: keyId(keys['aEditor']!), action: 'prompt.created', target: name },
+  ]);
+  // Project B's admin view would not contain A's entries: the log is per project.
+  const bLog = await gql<{ auditLog: Array<{ target: string }> }>(AUDIT, {}, bearer(await createKey(projectB, 'admin')));
+  expect(bLog.data!.auditLog.filter((e) => e.target.startsWith(name))).toEqual([]);
+});
+
+test('a revoked key stops working', async () => {
+  const key = await createKey(projectA, 'reader');
+  const query = '{ prompts(first: 1) { edges { node { name } } } }';
+  expect((await gql(query, {}, bearer(key))).status).toBe(200);
+  expect(await authCli('revoke-key', key.split('_')[1]!)).toMatch(/^revoked API key/);
+  const res = await gql(query, {}, bearer(key));
+  expect(res.status).toBe(401);
+  expect(res.errors?.[0]?.message).toBe('the API key has been revoked');
+});
+
+test('JWT bearer tokens: the project and role come from the claims; a wrong audience, issuer or signature is refused', async () => {
+  const token = (claims: Record<string, unknown>, opts: { audience?: string; issuer?: string } = {}) =>
+    new SignJWT(claims)
+      .setProtectedHeader({ alg: 'RS256', kid: 'it' })
+      .setIssuer(opts.issuer ?? 'https://idp.example')
+      .setAudience(opts.audience ?? 'llmops')
+      .setSubject('user-42')
+      .setIssuedAt()
+      .setExpirationTime('5m')
+      .sign(signingKey);
+  const name = `jwt-${run}`;
+  const editor = await token({ project: projectA, role: 'editor' });
+  expect(codes(await gql(CREATE_PROMPT, { n: name }, bearer(editor)))).toEqual([]);
+  const reader = await token({ project: projectA, role: 'reader' });
+  expect(codes(await gql(CREATE_PROMPT, { n: `${name}-2` }, bearer(reader)))).toEqual(['FORBIDDEN']);
+  expect((await gql(GET_PROMPT, { n: name }, bearer(reader))).data).toMatchObject({ prompt: { name } });
+  for (const bad of [
+    await token({ project: projectA, role: 'editor' }, { audience: 'someone-else' }),
+    await token({ project: projectA, role: 'editor' }, { issuer: 'https://evil.example' }),
+    await token({ project: projectA, role: 'owner' }),
+    await token({ project: 'no-such-project', role: 'admin' }),
+    `${editor.slice(0, -4)}AAAA`,
+  ]) {
+    const res = await gql(GET_PROMPT, { n: name }, bearer(bad));
+    expect({ status: res.status, codes: codes(res) }).toEqual({ status: 401, codes: ['UNAUTHENTICATED'] });
+  }
+});
+
+test('subgraphs refuse requests without a valid signed identity (they never trust an unsigned one)', async () => {
+  const url = `${programUrl('prompt-registry')}/graphql`;
+  const query = `query($n: String!) { prompt(name: $n) { name } }`;
+  const unsigned = await graphql(url, query, { n: `shared-${run}` });
+  expect({ status: unsigned.status, codes: codes(unsigned) }).toEqual({ status: 401, codes: ['UNAUTHENTICATED'] });
+  const forged = await graphql(url, query, { n: `shared-${run}` }, { 'x-llmops-identity': `v1.${Buffer.from(JSON.stringify({ p: projectA, s: 'x', r: 'admin', v: 'api-key', e: 9e9 })).toString('base64url')}.AAAA` });
+  expect({ status: forged.status, codes: codes(forged) }).toEqual({ status: 401, codes: ['UNAUTHENTICATED'] });
+  const signed = await graphql(url, query, { n: `shared-${run}` }, subgraphHeaders({ projectId: projectA, subject: 'it', role: 'reader', via: 'api-key' }));
+  expect(signed.data).toEqual({ prompt: { name: `shared-${run}` } });
+  // gRPC without the identity header.
+  const registry = integrationContext().programs.find((p) => p.name === 'prompt-registry')!;
+  const bare = new pb.PromptRegistryServiceClient(`127.0.0.1:${registry.grpcPort}`, credentials.createInsecure());
+  await expect(
+    new Promise((resolve, reject) =>
+      bare.getVersion({ ref: { promptName: `shared-${run}`, selector: { $case: 'latest', value: true } } }, (err, res) => (err ? reject(err) : resolve(res))),
+    ),
+  ).rejects.toMatchObject({ code: 16 });
+  bare.close();
+});
+
+test("a project's request rate is limited with RATE_LIMITED and a retry time; other projects are unaffected", async () => {
+  const query = '{ prompts(first: 1) { edges { node { name } } } }';
+  const results = await Promise.all(Array.from({ length: 50 }, () => gql(query, {}, bearer(keys['cReader']!))));
+  const limited = results.filter((r) => r.status === 429);
+  expect(results.filter((r) => r.status === 200).length).toBeGreaterThanOrEqual(40);
+  expect(limited.length).toBeGreaterThanOrEqual(5);
+  expect(limited[0]!.errors?.[0]?.extensions).toMatchObject({ code: 'RATE_LIMITED', project: projectC, limitPerMinute: 60, retryAfterSeconds: expect.any(Number) });
+  expect((await gql(query, {}, bearer(keys['aReader']!))).status).toBe(200);
+});
+
+test('an id from the CLI that does not exist is a clear error', async () => {
+  await expect(authCli('revoke-key', `nokey${randomUUID().slice(0, 7)}`)).rejects.toMatchObject({ stderr: expect.stringMatching(/API key not found/) });
+});
