@@ -57,5 +57,7 @@ export const commonEnv = z.object({
   /** Largest accepted HTTP request body. */
   HTTP_MAX_BODY_BYTES: z.coerce.number().int().positive().default(1_048_576),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().positive().default(10_000),
+  /** Mask e-mail addresses, phone, card and IBAN numbers and IPv4 addresses in logs, events' personal fields and spans. */
+  REDACT_PII: booleanFlag(false),
 });
 export type CommonConfig = z.infer<typeof commonEnv>;
