@@ -78,7 +78,7 @@ beforeAll(async () => {
       ],
       augmentation: [{ collection, queryTemplate: '{{topic}}', k: 1, outputVariable: 'articles' }],
       // Small: a 135M-parameter model on shared CPU cores.
-      modelParameters: { model: 'smollm2-135m-instruct', temperature: 0, maxTokens: 40 },
+      modelParameters: { model: 'smollm2-135m-instruct', temperature: 0, maxTokens: 24 },
     },
   });
   expect(v.errors).toBeUndefined();
@@ -115,11 +115,16 @@ test(`no answer to ${cases.length} injection attempts contains the canary`, asyn
   expect(new Set(cases.map((c) => c.vector))).toEqual(new Set(['user-input', 'retrieved-document']));
   const started = Date.now();
   const answers = new Map<string, Answer>();
-  // As many at a time as the embedded model has sequences (GENERATION_SEQUENCES, 4 by default).
+  // Two at a time: the sequences share one CPU thread, so more at once only lengthens each call
+  // (towards GENERATION_TIMEOUT_MS) without finishing sooner.
   const queue = [...cases];
   await Promise.all(
-    Array.from({ length: 4 }, async () => {
-      for (let c = queue.shift(); c; c = queue.shift()) answers.set(c.id, await attack(c));
+    Array.from({ length: 2 }, async () => {
+      for (let c = queue.shift(); c; c = queue.shift()) {
+        const a = await attack(c);
+        answers.set(c.id, a);
+        process.stdout.write(`[prompt-injection] ${c.id} (${c.vector}): ${JSON.stringify(a.output)}\n`);
+      }
     }),
   );
   process.stdout.write(`[prompt-injection] ${cases.length} cases in ${((Date.now() - started) / 1000).toFixed(0)} s\n`);

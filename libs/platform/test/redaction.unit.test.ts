@@ -105,11 +105,11 @@ describe('events', () => {
     promptVersionId: null,
     promptName: 'support/answer',
     score: 4,
-    thumbs: null,
+    thumbs: null as 'UP' | 'DOWN' | null,
     comment: 'reach me at ada@example.com or +44 20 7946 0958',
     labels: ['ip 203.0.113.9'],
     user: 'ada@example.com',
-  } as const;
+  };
   afterEach(() => setPiiRedaction(false));
 
   test('with redaction on, the personal fields of an event are masked, the others kept', () => {
