@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { controlPlatform, graphql, waitFor } from '@llmops/testkit';
 import { integrationContext } from './context';
+import { allReady as waitForAllReady } from './readiness';
 
 const ctx = integrationContext();
 // Restarting Elasticsearch on two cores and waiting for every program to notice takes minutes.
@@ -21,23 +22,7 @@ afterAll(async () => {
 });
 
 /** Every program answers /readyz with 200 (a restarted dependency takes a while to be noticed). */
-async function allReady(timeoutMs = 180_000): Promise<void> {
-  let notReady: string[] = [];
-  try {
-    await waitFor(
-      async () => {
-        const statuses = await Promise.all(
-          ctx.programs.map((p) => fetch(`${p.httpUrl}/readyz`, { signal: AbortSignal.timeout(5_000) }).then((r) => r.status, () => 0)),
-        );
-        notReady = ctx.programs.filter((_, i) => statuses[i] !== 200).map((p) => `${p.name} (log: ${p.logFile})`);
-        return notReady.length === 0;
-      },
-      { timeoutMs, what: 'every program to report ready again', intervalMs: 500 },
-    );
-  } catch (err) {
-    throw new Error(`not ready again: ${notReady.join(', ')}`, { cause: err });
-  }
-}
+const allReady = (timeoutMs?: number) => waitForAllReady(ctx, timeoutMs);
 
 /** Runs `fault`, then `body`; whatever happens, `repair` runs and the stack is ready again afterwards. */
 async function withFault(fault: () => Promise<void>, repair: () => Promise<void>, body: () => Promise<void>): Promise<void> {

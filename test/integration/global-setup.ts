@@ -38,7 +38,8 @@ export default async function globalSetup(): Promise<void> {
     runDir,
     infraPorts: testInfraPorts,
     ports: testPorts,
-    env: { LOG_LEVEL: 'info', OTEL_EXPORTER_OTLP_ENDPOINT: collector.endpoint, OTEL_BSP_SCHEDULE_DELAY: '200' },
+    // REDACT_PII is off by default; the tests run with it on (pii-redaction.integration.test.ts).
+    env: { LOG_LEVEL: 'info', OTEL_EXPORTER_OTLP_ENDPOINT: collector.endpoint, OTEL_BSP_SCHEDULE_DELAY: '200', REDACT_PII: 'true' },
     onProgress: (m) => process.stdout.write(`[integration] ${m}\n`),
   });
   globalThis.__llmopsPlatform = platform;

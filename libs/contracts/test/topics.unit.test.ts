@@ -24,3 +24,12 @@ test('prompt.version.created.v1 rejects a value without a version number', () =>
   expect(result.success).toBe(false);
   expect(result.error?.issues[0]?.path).toEqual(['version']);
 });
+
+test('the fields a topic lists as personal data are text fields of its schema', () => {
+  const withPersonalData = topicNames.filter((n) => 'personalData' in topics[n]);
+  expect(withPersonalData).toEqual(expect.arrayContaining(['feedback.submitted.v1', 'prompt.version.created.v1']));
+  for (const name of withPersonalData) {
+    const spec = topics[name] as { schema: { shape: Record<string, unknown> }; personalData: readonly string[] };
+    for (const field of spec.personalData) expect(Object.keys(spec.schema.shape)).toContain(field);
+  }
+});

@@ -65,5 +65,7 @@ export const commonEnv = z.object({
   /** Shared by every program of a deployment: signs and verifies the internal identity header. */
   INTERNAL_AUTH_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   INTERNAL_AUTH_TTL_SECONDS: z.coerce.number().int().positive().default(300),
+  /** Mask e-mail addresses, phone, card and IBAN numbers and IPv4 addresses in logs, events' personal fields and spans. */
+  REDACT_PII: booleanFlag(false),
 });
 export type CommonConfig = z.infer<typeof commonEnv>;

@@ -1,6 +1,7 @@
 export * from './config';
 export * from './errors';
 export * from './logger';
+export * from './redaction';
 export * from './metrics';
 export * from './lifecycle';
 export * from './retry';

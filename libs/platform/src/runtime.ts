@@ -5,6 +5,7 @@ import { InternalAuth, setProcessAuth } from './identity/internal-auth';
 import { Lifecycle } from './lifecycle';
 import { createLogger, type Logger } from './logger';
 import { createMetrics, type Metrics } from './metrics';
+import { setPiiRedaction } from './redaction';
 
 export interface Runtime {
   service: string;
@@ -19,7 +20,8 @@ export interface Runtime {
 export function createRuntime(service: string, config: CommonConfig): Runtime {
   const auth = InternalAuth.fromConfig(config);
   setProcessAuth(auth);
-  const logger = createLogger(service, config.LOG_LEVEL);
+  setPiiRedaction(config.REDACT_PII);
+  const logger = createLogger(service, config.LOG_LEVEL, { redactPii: config.REDACT_PII });
   const metrics = createMetrics(service);
   const lifecycle = new Lifecycle(logger, config.SHUTDOWN_GRACE_MS);
   lifecycle.installProcessHandlers();

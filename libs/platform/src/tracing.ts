@@ -5,16 +5,18 @@
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { RedactingSpanProcessor } from './tracing-redaction';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { GrpcInstrumentation } from '@opentelemetry/instrumentation-grpc';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 import { z } from 'zod';
-import { loadConfig } from './config';
+import { booleanFlag, loadConfig } from './config';
 
 const tracingEnv = z.object({
   OTEL_EXPORTER_OTLP_ENDPOINT: z.url().optional(),
   OTEL_SDK_DISABLED: z.enum(['true', 'false']).default('false'),
+  REDACT_PII: booleanFlag(false),
 });
 
 export interface Tracing {
@@ -24,7 +26,8 @@ export interface Tracing {
 export function startTracing(serviceName: string, extraProcessors: SpanProcessor[] = []): Tracing {
   const env = loadConfig(tracingEnv);
   if (env.OTEL_SDK_DISABLED === 'true') return { shutdown: async () => {} };
-  const spanProcessors = [...extraProcessors];
+  // First, so that every later processor and exporter sees the masked span.
+  const spanProcessors = [...(env.REDACT_PII ? [new RedactingSpanProcessor()] : []), ...extraProcessors];
   if (env.OTEL_EXPORTER_OTLP_ENDPOINT) {
     const url = `${env.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/$/, '')}/v1/traces`;
     spanProcessors.push(new BatchSpanProcessor(new OTLPTraceExporter({ url })));

@@ -43,6 +43,9 @@ export interface FakeVersion {
   aliases?: string[];
   modelParameters?: VersionInfo['modelParameters'];
   augmentation?: VersionInfo['augmentation'];
+  untrustedInput?: boolean;
+  /** Declared types by variable name (default STRING). */
+  variableTypes?: Record<string, string>;
 }
 
 /** A registry holding versions in memory; rendering checks required variables like the real one. */
@@ -72,8 +75,9 @@ export class FakePromptRegistry implements PromptRegistry {
       modelParameters: v.modelParameters ?? {},
       variables: [...new Set(v.messages.flatMap((m) => templateVariables(m.content)))]
         .filter((name) => !v.augmentation?.some((a) => a.outputVariable === name))
-        .map((name) => ({ name, required: true, hasDefault: false })),
+        .map((name) => ({ name, required: true, hasDefault: false, type: v.variableTypes?.[name] ?? 'STRING' })),
       augmentation: v.augmentation ?? [],
+      untrustedInput: v.untrustedInput ?? false,
     };
   }
 

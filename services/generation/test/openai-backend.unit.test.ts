@@ -151,3 +151,41 @@ test('base URLs follow the OpenAI convention (/v1 included)', () => {
   expect(apiBase('http://vllm:8000/v1/')).toBe('http://vllm:8000/v1');
   expect(apiBase('https://api.example.com/openai/v1')).toBe('https://api.example.com/openai/v1');
 });
+
+test('a server that ignores max_tokens is cut off at max tokens with finish reason LENGTH', async () => {
+  const { createServer } = await import('node:http');
+  let closed = false;
+  let sent = 0;
+  // Streams a token a millisecond for as long as the client listens, whatever max_tokens says.
+  const runaway = createServer((req, res) => {
+    req.resume();
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    const timer = setInterval(() => {
+      sent++;
+      res.write(`data: ${JSON.stringify({ choices: [{ index: 0, delta: { content: ` t${sent}` }, finish_reason: null }] })}\n\n`);
+    }, 1);
+    res.on('close', () => {
+      closed = true;
+      clearInterval(timer);
+    });
+  });
+  await new Promise<void>((r) => runaway.listen(0, '127.0.0.1', r));
+  const { port } = runaway.address() as { port: number };
+  const backend = new OpenAiCompatibleBackend({ name: 'runaway', baseUrl: `http://127.0.0.1:${port}/v1`, models: [{ name: 'r', contextLength: 4096 }], timeoutMs: 10_000 });
+  try {
+    const chunks: string[] = [];
+    const result = await backend.generate(request({ model: 'r', parameters: { maxTokens: 5, temperature: 0, topP: 1, seed: null, stop: [] } }, chunks));
+    expect(result).toMatchObject({ text: ' t1 t2 t3 t4 t5', finishReason: 'LENGTH', completionTokens: 5 });
+    expect(chunks).toEqual([' t1', ' t2', ' t3', ' t4', ' t5']);
+    // The connection was closed, so the server stopped generating.
+    await waitForClose(() => closed);
+  } finally {
+    runaway.closeAllConnections();
+    await new Promise((r) => runaway.close(r));
+  }
+});
+
+async function waitForClose(closed: () => boolean): Promise<void> {
+  for (let i = 0; i < 100 && !closed(); i++) await new Promise((r) => setTimeout(r, 20));
+  expect(closed()).toBe(true);
+}

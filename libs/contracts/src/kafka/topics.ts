@@ -81,11 +81,13 @@ export const topics = {
     schema: promptVersionCreatedV1,
     key: 'promptId',
     description: 'A new immutable prompt version was registered.',
+    personalData: ['author', 'commitMessage'],
   },
   'prompt.alias.moved.v1': {
     schema: promptAliasMovedV1,
     key: 'promptId',
     description: 'An alias (production, staging, ...) of a prompt now points at another version.',
+    personalData: ['movedBy'],
   },
   'documents.ingest.v1': {
     schema: documentsIngestV1,
@@ -101,6 +103,7 @@ export const topics = {
     schema: feedbackSubmittedV1,
     key: 'feedbackId',
     description: 'A user scored (or gave a thumb to) a recorded generation.',
+    personalData: ['comment', 'labels', 'user'],
   },
 } as const satisfies Record<string, TopicSpec>;
 
@@ -109,6 +112,11 @@ export interface TopicSpec {
   /** The value field used as message key (so all events of one entity keep their order). */
   key: string;
   description: string;
+  /**
+   * Free-text fields written by people (strings or string arrays): with REDACT_PII the producer
+   * masks e-mail addresses, phone, card and IBAN numbers and IPv4 addresses in them.
+   */
+  personalData?: readonly string[];
 }
 
 export type TopicName = keyof typeof topics;

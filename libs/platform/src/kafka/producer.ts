@@ -2,8 +2,9 @@
 // keyed by the entity id the map names; the active trace context rides in the headers.
 import { randomUUID } from 'node:crypto';
 import { CompressionTypes, type Kafka, type Producer } from 'kafkajs';
-import { topics, type TopicName, type TopicValue } from '@llmops/contracts';
+import { topics, type TopicName, type TopicSpec, type TopicValue } from '@llmops/contracts';
 import type { Metrics } from '../metrics';
+import { piiRedactionEnabled, redactPii } from '../redaction';
 import { injectTraceHeaders } from './trace-headers';
 
 /** An event's value; the envelope's id and time are filled in, the project defaults to `default`. */
@@ -17,11 +18,23 @@ export interface OutgoingEvent {
   headers: Record<string, string>;
 }
 
-/** Validates and serialises an event; fills eventId and occurredAt when absent. */
+/**
+ * Validates and serialises an event; fills eventId and occurredAt when absent. With REDACT_PII the
+ * fields the topic map lists as personal data are masked (see redaction.ts).
+ */
 export function encodeEvent<T extends TopicName>(topic: T, input: EventInput<T>, headers = injectTraceHeaders()): OutgoingEvent {
   const spec = topics[topic];
   const value = spec.schema.parse({ eventId: randomUUID(), occurredAt: new Date().toISOString(), ...input }) as Record<string, unknown>;
+  if (piiRedactionEnabled()) redactPersonalFields(value, (spec as TopicSpec).personalData ?? []);
   return { topic, key: String(value[spec.key]), value: JSON.stringify(value), headers };
+}
+
+function redactPersonalFields(value: Record<string, unknown>, fields: readonly string[]): void {
+  for (const field of fields) {
+    const v = value[field];
+    if (typeof v === 'string') value[field] = redactPii(v);
+    else if (Array.isArray(v)) value[field] = v.map((x: unknown) => (typeof x === 'string' ? redactPii(x) : x));
+  }
 }
 
 export class EventProducer {

@@ -98,7 +98,7 @@ export class OpenAiCompatibleBackend implements ModelBackend {
       throw unavailable(`HTTP ${res.status}: ${errorMessage(detail)}`);
     }
     try {
-      return await this.readStream(res, request.onText);
+      return await this.readStream(res, request.onText, request.parameters.maxTokens);
     } catch (err) {
       if (err instanceof BackendUnavailableError) throw err;
       throw unavailable(`stream failed: ${describe(err)}`, err);
@@ -122,9 +122,16 @@ export class OpenAiCompatibleBackend implements ModelBackend {
     };
   }
 
-  private async readStream(res: Response, onText: (text: string) => void): Promise<BackendResult> {
+  /**
+   * Reads the streamed completion. Each content delta is at least one generated token, so a server
+   * that sends more deltas than max_tokens is ignoring it: the stream is then cut at max_tokens
+   * deltas and the answer ends with finish reason LENGTH (the token budget holds whatever the server does).
+   */
+  private async readStream(res: Response, onText: (text: string) => void, maxTokens: number): Promise<BackendResult> {
     if (!res.body) throw new BackendUnavailableError(this.name, 'response has no body');
     let text = '';
+    let deltas = 0;
+    let overrun = false;
     let finishReason: BackendResult['finishReason'] | null = null;
     let promptTokens: number | null = null;
     let completionTokens: number | null = null;
@@ -133,6 +140,10 @@ export class OpenAiCompatibleBackend implements ModelBackend {
       if (chunk.error) throw new BackendUnavailableError(this.name, chunk.error.message ?? 'error event in stream');
       const choice = chunk.choices?.[0];
       const delta = choice?.delta?.content;
+      if (delta && ++deltas > maxTokens) {
+        overrun = true;
+        return;
+      }
       if (delta) {
         text += delta;
         onText(delta);
@@ -155,7 +166,10 @@ export class OpenAiCompatibleBackend implements ModelBackend {
         throw new BackendUnavailableError(this.name, 'stream event is not JSON');
       }
       onChunk(chunk);
+      if (overrun) break;
     }
+    // Leaving the loop early cancels the body, which closes the connection: the server stops.
+    if (overrun) return { text, finishReason: 'LENGTH', promptTokens, completionTokens: maxTokens };
     if (finishReason === null) throw new BackendUnavailableError(this.name, done ? 'stream ended without a finish reason' : 'stream ended early');
     return { text, finishReason, promptTokens, completionTokens };
   }

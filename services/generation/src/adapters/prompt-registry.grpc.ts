@@ -3,6 +3,7 @@ import { credentials } from '@grpc/grpc-js';
 import { promptRegistryV1 as pb } from '@llmops/contracts';
 import type { ChatMessage, ChatRole, VersionSelector } from '../domain/model';
 import type { PromptRegistry, RenderedVersion, VersionInfo } from '../domain/ports';
+import { untrustedInputMetadataKey } from '../domain/untrusted-data';
 import { callPeer } from './grpc-peer';
 
 const dependency = 'prompt-registry';
@@ -65,7 +66,18 @@ function toVersionInfo(v: pb.PromptVersion): VersionInfo {
       stop: p?.stop.length ? p.stop : undefined,
       seed: p?.seed,
     },
-    variables: v.variables.map((x) => ({ name: x.name, required: x.required, hasDefault: x.defaultJson !== '' })),
+    variables: v.variables.map((x) => ({ name: x.name, required: x.required, hasDefault: x.defaultJson !== '', type: x.type })),
     augmentation: v.augmentation.map((a) => ({ ...a })),
+    untrustedInput: metadataFlag(v.metadataJson, untrustedInputMetadataKey),
   };
+}
+
+function metadataFlag(metadataJson: string, key: string): boolean {
+  if (!metadataJson) return false;
+  try {
+    const metadata = JSON.parse(metadataJson) as unknown;
+    return typeof metadata === 'object' && metadata !== null && (metadata as Record<string, unknown>)[key] === true;
+  } catch {
+    return false;
+  }
 }

@@ -3,12 +3,13 @@
 // routed one is unavailable), and record every call, failed ones included, as a Generation.
 import { DomainError, InputError, UnavailableError } from '@llmops/platform';
 import type { ChatMessage, Generation, GenerationParameters, GenerateRequest, InlinePrompt, Page } from './model';
-import type { GenerationStore, ModelBackend, PromptRegistry, RenderedVersion, Retriever, VersionInfo } from './ports';
+import type { GenerationStore, ModelBackend, PromptRegistry, RenderedVersion, RetrievedDocument, Retriever, VersionInfo } from './ports';
 import type { ConversationMemory } from './memory';
 import type { ModelRouter, Route } from './router';
 import { resolveParameters, type ParameterLimits } from './parameters';
 import { renderInlinePrompt, renderTemplate } from './template';
 import { deadlineSignal, linkSignals } from './signals';
+import { fenceText, fenceVariables, newFence, withDataInstruction } from './untrusted-data';
 import {
   AugmentationUnavailableError,
   BackendUnavailableError,
@@ -208,7 +209,11 @@ export class GenerationService {
     return this.deps.memory.window(sessionId);
   }
 
-  /** Runs the version's augmentation steps, then renders that exact version with their results. */
+  /**
+   * Runs the version's augmentation steps, then renders that exact version with their results.
+   * Retrieved documents, and the caller's strings when the version marks its input untrusted, go in
+   * fenced as data (see untrusted-data.ts).
+   */
   private async renderRegistered(
     promptName: string,
     selector: Parameters<PromptRegistry['getVersion']>[1],
@@ -217,29 +222,39 @@ export class GenerationService {
   ): Promise<RenderedVersion & { retrievedDocumentIds: string[] }> {
     // One round trip in the common case (no augmentation): render first, and read the version
     // only when the render shows augmentation steps or fails (their output variables are missing).
+    // The version's own render is final unless it has augmentation steps or untrusted input.
+    const plain = (v: VersionInfo) => v.augmentation.length === 0 && !v.untrustedInput;
     let version: VersionInfo;
     try {
       const rendered = await this.deps.registry.render(promptName, selector, variables, signal);
-      if (rendered.version.augmentation.length === 0) return { ...rendered, retrievedDocumentIds: [] };
+      if (plain(rendered.version)) return { ...rendered, retrievedDocumentIds: [] };
       version = rendered.version;
     } catch (err) {
       if (!(err instanceof DomainError) || err.code !== 'BAD_USER_INPUT') throw err;
       version = await this.deps.registry.getVersion(promptName, selector, signal);
-      if (version.augmentation.length === 0) throw err;
+      if (plain(version)) throw err;
     }
-    const retriever = this.deps.retriever;
-    if (!retriever) throw new AugmentationUnavailableError('RETRIEVAL_ADDRESS is not configured');
-    const steps = await Promise.all(
-      version.augmentation.map(async (step, i) => {
-        const query = renderTemplate(step.queryTemplate, variables, `augmentation.${i}.queryTemplate`);
-        const documents = await retriever.search(step.collection, query, step.k, signal);
-        return { step, documents };
-      }),
-    );
-    const augmented = { ...variables };
-    for (const { step, documents } of steps) augmented[step.outputVariable] = documents.map((d) => d.text);
-    const rendered = await this.deps.registry.render(promptName, { kind: 'number', number: version.number }, augmented, signal);
-    return { ...rendered, retrievedDocumentIds: [...new Set(steps.flatMap((s) => s.documents.map((d) => d.id)))] };
+    const fence = newFence(this.deps.newId());
+    let steps: Array<{ step: VersionInfo['augmentation'][number]; documents: RetrievedDocument[] }> = [];
+    if (version.augmentation.length) {
+      const retriever = this.deps.retriever;
+      if (!retriever) throw new AugmentationUnavailableError('RETRIEVAL_ADDRESS is not configured');
+      steps = await Promise.all(
+        version.augmentation.map(async (step, i) => {
+          const query = renderTemplate(step.queryTemplate, variables, `augmentation.${i}.queryTemplate`);
+          const documents = await retriever.search(step.collection, query, step.k, signal);
+          return { step, documents };
+        }),
+      );
+    }
+    const values = version.untrustedInput ? fenceVariables(variables, version.variables, fence) : { ...variables };
+    for (const { step, documents } of steps) values[step.outputVariable] = documents.map((d) => fenceText(d.text, fence));
+    const rendered = await this.deps.registry.render(promptName, { kind: 'number', number: version.number }, values, signal);
+    return {
+      ...rendered,
+      messages: withDataInstruction(rendered.messages, fence),
+      retrievedDocumentIds: [...new Set(steps.flatMap((s) => s.documents.map((d) => d.id)))],
+    };
   }
 
   /** One model call (with fallback) and its record. */

@@ -67,8 +67,10 @@ export interface VersionInfo {
   number: number;
   modelParameters: ModelParameterDefaults;
   /** The typed variables; a variable is optional when not required or when it has a default. */
-  variables: Array<{ name: string; required: boolean; hasDefault: boolean }>;
+  variables: Array<{ name: string; required: boolean; hasDefault: boolean; type?: string }>;
   augmentation: RetrieveStep[];
+  /** The version's metadata says its caller's STRING and JSON variables are untrusted data (see untrusted-data.ts). */
+  untrustedInput?: boolean;
 }
 
 export interface RenderedVersion {
