@@ -61,6 +61,7 @@ runMain(async () => {
     host: config.HOST,
     port: config.HTTP_PORT,
     maxBodyBytes: config.HTTP_MAX_BODY_BYTES,
+    keepAliveTimeoutMs: config.HTTP_KEEP_ALIVE_TIMEOUT_MS,
     graphql: { server, context: async () => ({}) },
   });
 });

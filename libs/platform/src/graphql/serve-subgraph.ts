@@ -31,6 +31,7 @@ export function serveSubgraph<TContext extends BaseContext>(
     host: config.HOST,
     port: config.HTTP_PORT,
     maxBodyBytes: config.HTTP_MAX_BODY_BYTES,
+    keepAliveTimeoutMs: config.HTTP_KEEP_ALIVE_TIMEOUT_MS,
     routes: opts.routes,
     graphql: {
       server: createSubgraphServer<TContext>({
