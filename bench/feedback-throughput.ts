@@ -31,6 +31,15 @@ const concurrency = Number(args.concurrency);
 const generationCount = Number(args.generations);
 const warmup = Number(args.warmup);
 const target = 5_000;
+// BENCH_NODE_OPTIONS (e.g. "--require $PWD/bench/cpu-profile.cjs"; Node refuses --cpu-prof there)
+// is handed to every program as NODE_OPTIONS, with CPUPROF_DIR and CPUPROF_PROGRAMS, to profile
+// where the stack's CPU goes.
+const benchNodeOptions: Record<string, string> = process.env.BENCH_NODE_OPTIONS
+  ? {
+      NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS,
+      ...Object.fromEntries(['CPUPROF_DIR', 'CPUPROF_PROGRAMS'].flatMap((k) => (process.env[k] ? [[k, process.env[k]!]] : []))),
+    }
+  : {};
 const repoRoot = join(__dirname, '..');
 const log = (m: string) => process.stderr.write(`[feedback] ${m}\n`);
 const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
@@ -52,7 +61,7 @@ async function main(): Promise<void> {
   mkdirSync(join(repoRoot, '.run'), { recursive: true });
   const runDir = mkdtempSync(join(repoRoot, '.run', 'bench-feedback-'));
   log(`starting the stack (${runDir})`);
-  const platform = await startLocalPlatform({ repoRoot, runDir, infraPorts: testInfraPorts, ports: testPorts, env: { LOG_LEVEL: 'warn' }, onProgress: log });
+  const platform = await startLocalPlatform({ repoRoot, runDir, infraPorts: testInfraPorts, ports: testPorts, env: { LOG_LEVEL: 'warn', ...benchNodeOptions }, onProgress: log });
   const db = new Client({ connectionString: platform.infra.postgres.databaseUrl });
   await db.connect();
   const gql = async <T>(query: string, variables: Record<string, unknown>) => {
@@ -160,7 +169,7 @@ async function main(): Promise<void> {
       benchmark: 'feedback-throughput',
       date: new Date().toISOString(),
       machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGiB: round(totalmem() / 2 ** 30), loadavg1mStart: round(load0, 2), loadavg1mEnd: round(load1, 2) },
-      params: { events, batchSize, concurrency, generations: generationCount, warmup },
+      params: { events, batchSize, concurrency, generations: generationCount, warmup, nodeOptions: process.env.BENCH_NODE_OPTIONS ?? null },
       path: 'gateway submitFeedbackBatch -> feedback service -> feedback.submitted.v1 (3 partitions) -> batch consumer -> PostgreSQL rows + aggregates',
       submitted: { seconds: round(submittedMs / 1000, 2), eventsPerSecond: round(events / (submittedMs / 1000)) },
       endToEnd: { seconds: round(appliedMs / 1000, 2), eventsPerSecond: round(events / (appliedMs / 1000)) },

@@ -89,6 +89,7 @@ runMain(async () => {
     host: config.HOST,
     port: config.HTTP_PORT,
     maxBodyBytes: config.HTTP_MAX_BODY_BYTES,
+    keepAliveTimeoutMs: config.HTTP_KEEP_ALIVE_TIMEOUT_MS,
     authenticate: async (req) => {
       const identity = await authenticator.authenticate(req);
       rateLimiter.take(identity.projectId);

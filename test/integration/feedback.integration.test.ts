@@ -3,6 +3,8 @@
 // submitted through the gateway goes through feedback.submitted.v1 into PostgreSQL and shows in
 // Generation.feedback and PromptVersion.metrics (entity extensions across subgraphs); duplicates
 // change nothing, bad input is a typed error, and a malformed event lands on the dead-letter topic.
+// Feedback on a generation the feedback service has no facts of yet is checked with the generation
+// service (gRPC GetGeneration); only one that does not exist there either is NOT_FOUND.
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
@@ -134,6 +136,36 @@ test('a duplicate submission changes nothing', async () => {
   // Only the marker was added.
   expect(total(after, 'feedback_count')).toBe(total(before, 'feedback_count') + 1);
   expect(total(after, 'thumbs_up_count')).toBe(total(before, 'thumbs_up_count') + 1);
+});
+
+test('feedback on a generation whose event has not reached the feedback service is accepted after asking the generation service', async () => {
+  // Version 2 of the prompt, so that the metrics of version 1 above are not touched.
+  const v2 = await gql<{ createPromptVersion: { id: string } }>(`mutation($input: CreatePromptVersionInput!) { createPromptVersion(input: $input) { id } }`, {
+    input: { promptName, commitMessage: 'it late', template: 'Say goodbye to {{who}}.', modelParameters: { model: 'smollm2-135m-instruct', temperature: 0, maxTokens: 4 } },
+  });
+  expect(v2.errors).toBeUndefined();
+  const g = await gql<{ generate: { id: string } }>(`mutation($input: GenerateInput!) { generate(input: $input) { id } }`, {
+    input: { prompt: { name: promptName, version: 2 }, variables: { who: 'Grace' } },
+  });
+  expect(g.errors).toBeUndefined();
+  const late = g.data!.generate.id;
+  // As if its generation.completed.v1 had not arrived yet: the service's copy of the facts lacks it.
+  await waitFor(async () => (await db.query('SELECT 1 FROM feedback.generation_facts WHERE generation_id = $1', [late])).rowCount || undefined, {
+    timeoutMs: 30_000,
+    what: 'the generation facts of the second generation',
+  });
+  await db.query('DELETE FROM feedback.generation_facts WHERE generation_id = $1', [late]);
+
+  const id = randomUUID();
+  const res = await gql<{ submitFeedback: FeedbackData }>(SUBMIT, { input: { id, generationId: late, score: 5, user: 'it-late' } });
+  expect(res.errors).toBeUndefined();
+  expect(res.data!.submitFeedback).toMatchObject({ id, generationId: late, score: 5 });
+  // Applied and attributed to the version the generation service reported.
+  await waitFor(async () => (await db.query('SELECT 1 FROM feedback.feedback_entries WHERE id = $1', [id])).rowCount || undefined, { timeoutMs: 30_000, what: 'the late feedback' });
+  const rows = (await db.query('SELECT prompt_version_id, prompt_name FROM feedback.feedback_entries WHERE id = $1', [id])).rows;
+  expect(rows).toEqual([{ prompt_version_id: v2.data!.createPromptVersion.id, prompt_name: promptName }]);
+  // The answer attributed the feedback only: the facts stay the events' (none recorded here).
+  expect((await db.query('SELECT 1 FROM feedback.generation_facts WHERE generation_id = $1', [late])).rowCount).toBe(0);
 });
 
 test.each([

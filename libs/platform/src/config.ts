@@ -56,6 +56,13 @@ export const commonEnv = z.object({
   HTTP_PORT: port(0),
   /** Largest accepted HTTP request body. */
   HTTP_MAX_BODY_BYTES: z.coerce.number().int().positive().default(1_048_576),
+  /**
+   * How long an idle keep-alive connection is kept open. Longer than the clients' own idle
+   * timeouts (undici: the server's hint less 1-2 s; proxies typically 60 s), so that the client
+   * closes first: a server that closes first races a request the client is already sending on
+   * that connection, which the client sees as a reset ("fetch failed: other side closed").
+   */
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().positive().default(65_000),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().positive().default(10_000),
   /** Refuse requests without a valid identity; default: on in production (see identity/internal-auth.ts). */
   AUTH_REQUIRED: z

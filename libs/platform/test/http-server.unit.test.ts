@@ -74,3 +74,14 @@ test('readiness reports failing checks with 503, and metrics count requests by r
     await lifecycle.shutdown('test');
   }
 });
+
+test('idle keep-alive connections outlive the clients’ idle timeouts (65 s by default), so the client closes first', async () => {
+  const { lifecycle, url } = await start();
+  try {
+    const res = await fetch(`${url}/healthz`);
+    await res.text();
+    expect(res.headers.get('keep-alive')).toBe('timeout=65');
+  } finally {
+    await lifecycle.shutdown('test');
+  }
+});

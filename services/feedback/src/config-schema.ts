@@ -24,6 +24,8 @@ export const configSchema = commonEnv.extend({
   /** Feedback events written per PostgreSQL statement by the consumer. */
   FEEDBACK_CONSUMER_BATCH_SIZE: z.coerce.number().int().positive().max(10_000).default(1_000),
   FEEDBACK_CONSUMER_PARTITIONS_CONCURRENTLY: z.coerce.number().int().min(1).max(64).default(3),
+  /** Deadline of each GetGeneration asked of the generation service for a generation not yet known here. */
+  FEEDBACK_GENERATION_LOOKUP_DEADLINE_MS: z.coerce.number().int().positive().default(2_000),
 }).refine((c) => c.FEEDBACK_SCORE_MIN < c.FEEDBACK_SCORE_MAX, {
   message: 'FEEDBACK_SCORE_MIN must be below FEEDBACK_SCORE_MAX',
   path: ['FEEDBACK_SCORE_MIN'],

@@ -1,10 +1,12 @@
 // Wires the feedback feature for the composition root: Kafka producer and consumers, the
-// PostgreSQL store, metrics and the service.
+// PostgreSQL store, the generation service's GetGeneration (for generations whose event has not
+// arrived yet), metrics and the service.
 import { randomUUID } from 'node:crypto';
 import { EventProducer, createKafka, ensureTopics, type Pool, type Runtime } from '@llmops/platform';
 import type { Config } from './config';
 import { PgFeedbackStore } from './adapters/feedback-store.pg';
 import { KafkaFeedbackPublisher } from './adapters/feedback-publisher.kafka';
+import { GrpcGenerationLookup } from './adapters/generation-lookup.grpc';
 import { FeedbackService } from './domain/feedback/feedback-service';
 import { createFeedbackMetrics } from './feedback-metrics';
 import { feedbackTopics, generationFactsConsumer, submittedFeedbackConsumer } from './kafka/feedback-consumers';
@@ -14,10 +16,12 @@ export function wireFeedback(runtime: Runtime, config: Config, pool: Pool) {
   const kafka = createKafka({ clientId: 'feedback', brokers: config.KAFKA_BROKERS, logger });
   const producer = new EventProducer(kafka, metrics);
   lifecycle.onStop('kafka producer', () => producer.disconnect());
+  const lookup = new GrpcGenerationLookup(config.GENERATION_ADDRESS, config.FEEDBACK_GENERATION_LOOKUP_DEADLINE_MS);
+  lifecycle.onStop('generation lookup client', () => lookup.close());
   const feedback = new FeedbackService({
     store: new PgFeedbackStore(pool),
     publisher: new KafkaFeedbackPublisher(producer),
-    lookup: null,
+    lookup,
     limits: {
       scoreMin: config.FEEDBACK_SCORE_MIN,
       scoreMax: config.FEEDBACK_SCORE_MAX,

@@ -1,12 +1,16 @@
 // The evaluation's gRPC clients against a real gRPC server on port 0 that plays the peer's API:
-// request mapping, typed errors from the error-code trailer, and cancellation on the wire.
+// request mapping, typed errors from the error-code trailer, and cancellation on the wire; and the
+// feedback's GetGeneration lookup (a generation's facts, null for NOT_FOUND, retried on UNAVAILABLE).
 import { Metadata, Server, ServerCredentials, status, type ServerUnaryCall, type sendUnaryData } from '@grpc/grpc-js';
 import { encoderV1, generationV1 as pb, packFloat32LE } from '@llmops/contracts';
 import { GrpcEmbedder } from '../src/adapters/embedder.grpc';
 import { GrpcGenerator } from '../src/adapters/generator.grpc';
+import { GrpcGenerationLookup } from '../src/adapters/generation-lookup.grpc';
+import { UnavailableError } from '@llmops/platform';
 
 type Handler = (call: ServerUnaryCall<pb.GenerateRequest, pb.GenerateResponse>, callback: sendUnaryData<pb.GenerateResponse>) => void;
 let handler: Handler;
+let getGeneration: (call: ServerUnaryCall<pb.GetGenerationRequest, pb.GetGenerationResponse>, callback: sendUnaryData<pb.GetGenerationResponse>) => void;
 const server = new Server();
 let address: string;
 const embedRequests: encoderV1.EmbedRequest[] = [];
@@ -16,6 +20,7 @@ beforeAll(async () => {
     generate: (call: ServerUnaryCall<pb.GenerateRequest, pb.GenerateResponse>, cb: sendUnaryData<pb.GenerateResponse>) => handler(call, cb),
     generateStream: () => undefined,
     generateHypotheticalDocuments: () => undefined,
+    getGeneration: (call: ServerUnaryCall<pb.GetGenerationRequest, pb.GetGenerationResponse>, cb: sendUnaryData<pb.GetGenerationResponse>) => getGeneration(call, cb),
   });
   server.addService(encoderV1.EncoderServiceService, {
     embed: (call: ServerUnaryCall<encoderV1.EmbedRequest, encoderV1.EmbedResponse>, cb: sendUnaryData<encoderV1.EmbedResponse>) => {
@@ -103,4 +108,57 @@ test('Embed: vectors unpacked in order, document tower, configured model', async
   ]);
   expect(embedRequests).toEqual([{ model: 'mini', inputType: encoderV1.InputType.INPUT_TYPE_DOCUMENT, texts: ['ab', 'abcd'] }]);
   embedder.close();
+});
+
+test('GetGeneration lookup: the facts of a generation, null when NOT_FOUND, retried on UNAVAILABLE then UNAVAILABLE naming generation', async () => {
+  const asked: string[] = [];
+  let unavailableFor = 0;
+  getGeneration = (call, cb) => {
+    asked.push(call.request.id);
+    if (unavailableFor > 0) {
+      unavailableFor--;
+      cb({ code: status.UNAVAILABLE, details: 'busy' });
+      return;
+    }
+    if (call.request.id !== 'g-7') {
+      const metadata = new Metadata();
+      metadata.set('error-code', 'NOT_FOUND');
+      cb({ code: status.NOT_FOUND, details: 'Generation not found', metadata });
+      return;
+    }
+    cb(null, {
+      generation: generation({
+        id: 'g-7',
+        status: pb.GenerationStatus.GENERATION_STATUS_FAILED,
+        promptVersionId: 'v-1',
+        promptName: 'qa',
+        model: 'm',
+        latencyMs: 120,
+        completionTokens: 3,
+        createdAt: '2026-01-01T00:00:00.000Z',
+      }),
+    });
+  };
+  const lookup = new GrpcGenerationLookup(address, 5_000);
+  await expect(lookup.find('g-7')).resolves.toEqual({
+    generationId: 'g-7',
+    status: 'FAILED',
+    promptVersionId: 'v-1',
+    promptName: 'qa',
+    model: 'm',
+    latencyMs: 120,
+    timeToFirstTokenMs: null,
+    promptTokens: null,
+    completionTokens: 3,
+    createdAt: new Date('2026-01-01T00:00:00.000Z'),
+  });
+  await expect(lookup.find('g-unknown')).resolves.toBeNull();
+  unavailableFor = 1;
+  await expect(lookup.find('g-7')).resolves.toMatchObject({ generationId: 'g-7' });
+  unavailableFor = 10;
+  const err = await lookup.find('g-7').catch((e: unknown) => e);
+  expect(err).toBeInstanceOf(UnavailableError);
+  expect((err as UnavailableError).dependency).toBe('generation');
+  expect(asked).toEqual(['g-7', 'g-unknown', 'g-7', 'g-7', 'g-7', 'g-7', 'g-7']);
+  lookup.close();
 });

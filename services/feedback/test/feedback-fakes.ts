@@ -70,10 +70,24 @@ export class RecordingPublisher implements FeedbackPublisher {
 export class MapLookup implements GenerationLookup {
   readonly facts = new Map<string, GenerationFact>();
   calls = 0;
+  readonly asked: string[] = [];
+  /** Set: every call rejects with it (e.g. an UnavailableError naming the generation service). */
+  failWith: Error | null = null;
+  inFlight = 0;
+  maxInFlight = 0;
 
   async find(generationId: string): Promise<GenerationFact | null> {
     this.calls++;
-    return this.facts.get(generationId) ?? null;
+    this.asked.push(generationId);
+    this.inFlight++;
+    this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+    try {
+      await new Promise((r) => setImmediate(r));
+      if (this.failWith) throw this.failWith;
+      return this.facts.get(generationId) ?? null;
+    } finally {
+      this.inFlight--;
+    }
   }
 }
 

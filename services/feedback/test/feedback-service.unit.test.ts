@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { InputError, NotFoundError, UnavailableError } from '@llmops/platform';
 import { FeedbackService } from '../src/domain/feedback/feedback-service';
 import type { FeedbackLimits } from '../src/domain/feedback/model';
@@ -78,6 +79,47 @@ describe('FeedbackService.submit', () => {
     expect(publisher.published[0]).toMatchObject({ generationId: late, promptVersionId: null, thumbs: 'DOWN' });
   });
 
+  it('keeps NOT_FOUND, naming the input, when the lookup does not know the generation either', async () => {
+    const lookup = new MapLookup();
+    const { service, publisher } = setup({ lookup });
+    const missing = '00000000-0000-4000-8000-00000000dead';
+    const err = (await service.submit({ generationId: missing, thumbs: 'UP' }).catch((e: unknown) => e)) as NotFoundError;
+    expect(err).toBeInstanceOf(NotFoundError);
+    expect(err.details.field).toBe('input.generationId');
+    expect(err.message).toBe(`generation ${missing} is not recorded`);
+    expect(lookup.asked).toEqual([missing]);
+    expect(publisher.published).toEqual([]);
+  });
+
+  it('does not ask the lookup for a generation the service already knows', async () => {
+    const lookup = new MapLookup();
+    const { service } = setup({ lookup });
+    await service.submit({ generationId: genId, score: 3 });
+    expect(lookup.calls).toBe(0);
+  });
+
+  it('answers UNAVAILABLE, accepting nothing, when the lookup cannot be asked', async () => {
+    const lookup = new MapLookup();
+    lookup.failWith = new UnavailableError('generation');
+    const { service, publisher, observer } = setup({ lookup });
+    const err = await service.submit({ generationId: '00000000-0000-4000-8000-0000000000cc', thumbs: 'UP' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UnavailableError);
+    expect((err as UnavailableError).dependency).toBe('generation');
+    expect(publisher.published).toEqual([]);
+    expect(observer.submittedCounts).toEqual({});
+  });
+
+  it('does not record what the lookup answered as a generation fact (the event does)', async () => {
+    const lookup = new MapLookup();
+    const late = '00000000-0000-4000-8000-0000000000bd';
+    lookup.facts.set(late, generationFact({ generationId: late }));
+    const { service, store } = setup({ lookup });
+    await service.submit({ generationId: late, score: 5 });
+    expect((await store.findGenerations([late])).size).toBe(0);
+    await service.submit({ generationId: late, score: 4 });
+    expect(lookup.calls).toBe(2);
+  });
+
   it('returns what is stored for an id already applied and publishes nothing again', async () => {
     const { service, publisher, store, observer } = setup();
     const first = await service.submit({ id: '20000000-0000-4000-8000-000000000001', generationId: genId, score: 2 });
@@ -127,6 +169,34 @@ describe('FeedbackService.submitBatch', () => {
     ]);
     expect(out.map((o) => o.id)).toEqual([id, id]);
     expect(publisher.published).toHaveLength(1);
+  });
+
+  it('asks the lookup once per unknown generation, a few at a time, and names the first input whose generation does not exist', async () => {
+    const lookup = new MapLookup();
+    const late = Array.from({ length: 6 }, (_, i) => `00000000-0000-4000-8000-0000000001${String(i).padStart(2, '0')}`);
+    for (const id of late) lookup.facts.set(id, generationFact({ generationId: id }));
+    const store = new MemoryFeedbackStore();
+    void store.recordGeneration(generationFact({ generationId: genId }));
+    const publisher = new RecordingPublisher();
+    const service = new FeedbackService({
+      store,
+      publisher,
+      lookup,
+      limits: { ...limits, batchMax: 20 },
+      observer: new CountingObserver(),
+      newId: randomUUID,
+      now: () => now,
+    });
+    const inputs = [genId, ...late, ...late].map((generationId) => ({ generationId, thumbs: 'UP' as const }));
+    await expect(service.submitBatch(inputs)).resolves.toHaveLength(13);
+    expect([...lookup.asked].sort()).toEqual(late);
+    expect(lookup.maxInFlight).toBeGreaterThan(1);
+    expect(lookup.maxInFlight).toBeLessThanOrEqual(4);
+    expect(publisher.published).toHaveLength(13);
+
+    const missing = '00000000-0000-4000-8000-00000000beef';
+    await rejects(service.submitBatch([{ generationId: late[0]!, score: 2 }, { generationId: missing, score: 2 }, { generationId: missing, score: 3 }]), NotFoundError, 'inputs.1.generationId');
+    expect(publisher.published).toHaveLength(13);
   });
 
   it('refuses more than the configured batch size', async () => {

@@ -148,6 +148,20 @@ test('GenerateHypotheticalDocuments writes n passages for a query, each recorded
   expect(blank.code).toBe(status.INVALID_ARGUMENT);
 });
 
+test('GetGeneration answers a recorded generation by id, and NOT_FOUND for an unknown or malformed id', async () => {
+  const { generations } = await generate({ prompt: inline('Name a colour.'), parameters: { maxTokens: 4, stop: [] } });
+  const get = (id: string) =>
+    new Promise<pb.GetGenerationResponse>((resolve, reject) => client.getGeneration({ id }, new Metadata(), deadline(), (err, r) => (err ? reject(err) : resolve(r))));
+  const { generation } = await get(generations[0]!.id);
+  expect(generation).toMatchObject({ id: generations[0]!.id, status: pb.GenerationStatus.GENERATION_STATUS_SUCCEEDED, model: 'smollm2-135m-instruct' });
+  expect(generation!.createdAt).toBe(generations[0]!.createdAt);
+  for (const id of [randomUUID(), 'not-a-uuid']) {
+    const err = (await get(id).catch((e: unknown) => e)) as ServiceError;
+    expect(err.code).toBe(status.NOT_FOUND);
+    expect(err.metadata.get('error-code')[0]).toBe('NOT_FOUND');
+  }
+});
+
 async function waitFor(check: () => boolean, timeoutMs = 5_000): Promise<void> {
   const until = Date.now() + timeoutMs;
   while (!check()) {

@@ -37,6 +37,7 @@ export function serveSubgraph<TContext extends BaseContext>(
     host: config.HOST,
     port: config.HTTP_PORT,
     maxBodyBytes: config.HTTP_MAX_BODY_BYTES,
+    keepAliveTimeoutMs: config.HTTP_KEEP_ALIVE_TIMEOUT_MS,
     routes: opts.routes,
     authenticate: async (req) => runtime.auth.authenticate(req.headers[identityHeader]),
     graphql: {

@@ -18,6 +18,8 @@ export interface HttpServerOptions<TContext extends BaseContext> {
   host: string;
   port: number;
   maxBodyBytes: number;
+  /** Idle keep-alive connections are closed after this long (default 65 s: see HTTP_KEEP_ALIVE_TIMEOUT_MS). */
+  keepAliveTimeoutMs?: number;
   graphql?: { server: ApolloServer<TContext>; context: (req: IncomingMessage, identity: Identity) => Promise<TContext> };
   /** Extra routes by exact path (e.g. a streaming endpoint), answered by their own handlers. */
   routes?: Record<string, RawRoute>;
@@ -147,6 +149,7 @@ export async function startHttpServer<TContext extends BaseContext>(
   }
   server.requestTimeout = 60_000;
   server.headersTimeout = 15_000;
+  server.keepAliveTimeout = opts.keepAliveTimeoutMs ?? 65_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port, opts.host, () => resolve());

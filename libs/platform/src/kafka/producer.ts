@@ -37,8 +37,13 @@ function redactPersonalFields(value: Record<string, unknown>, fields: readonly s
   }
 }
 
+/** Merged calls stay under this many bytes of values per produce request (one call alone may exceed it). */
+const maxMergedBytes = 512 * 1024;
+
 export class EventProducer {
   private readonly producer: Producer;
+  private readonly queue: Array<{ events: OutgoingEvent[]; bytes: number; resolve: () => void; reject: (err: unknown) => void }> = [];
+  private draining: Promise<void> | null = null;
 
   constructor(kafka: Kafka, private readonly metrics: Metrics) {
     this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
@@ -56,10 +61,44 @@ export class EventProducer {
     await this.send([encodeEvent(topic, input)]);
   }
 
-  /** Sends already-encoded events (e.g. from an outbox), all acknowledged by every in-sync replica. */
-  async send(events: OutgoingEvent[]): Promise<void> {
+  /**
+   * Sends already-encoded events (e.g. from an outbox), all acknowledged by every in-sync replica.
+   * Calls made while a send is in flight are merged into the next produce request (the producer
+   * has one request in flight at a time, as idempotence requires), so concurrent callers share
+   * round trips to the broker instead of queueing one by one; each call settles with the request
+   * that carried its events, and one call's events are never split.
+   */
+  send(events: OutgoingEvent[]): Promise<void> {
+    if (!events.length) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      this.queue.push({ events, bytes: events.reduce((n, e) => n + e.value.length, 0), resolve, reject });
+      if (!this.draining) this.draining = this.drain().finally(() => (this.draining = null));
+    });
+  }
+
+  private async drain(): Promise<void> {
+    while (this.queue.length) {
+      // At least one call; more while the request stays well under the broker's 1 MiB batch limit.
+      let bytes = this.queue[0]!.bytes;
+      let n = 1;
+      while (n < this.queue.length && bytes + this.queue[n]!.bytes <= maxMergedBytes) bytes += this.queue[n++]!.bytes;
+      const calls = this.queue.splice(0, n);
+      try {
+        await this.sendNow(calls.flatMap((c) => c.events));
+        for (const c of calls) c.resolve();
+      } catch (err) {
+        for (const c of calls) c.reject(err);
+      }
+    }
+  }
+
+  private async sendNow(events: OutgoingEvent[]): Promise<void> {
     const byTopic = new Map<string, OutgoingEvent[]>();
-    for (const e of events) byTopic.set(e.topic, [...(byTopic.get(e.topic) ?? []), e]);
+    for (const e of events) {
+      const list = byTopic.get(e.topic);
+      if (list) list.push(e);
+      else byTopic.set(e.topic, [e]);
+    }
     try {
       await this.producer.sendBatch({
         acks: -1,
@@ -69,9 +108,9 @@ export class EventProducer {
           messages: list.map((e) => ({ key: e.key, value: e.value, headers: e.headers })),
         })),
       });
-      for (const e of events) this.metrics.kafkaMessagesProduced.inc({ topic: e.topic, outcome: 'ok' });
+      for (const [topic, list] of byTopic) this.metrics.kafkaMessagesProduced.inc({ topic, outcome: 'ok' }, list.length);
     } catch (err) {
-      for (const e of events) this.metrics.kafkaMessagesProduced.inc({ topic: e.topic, outcome: 'error' });
+      for (const [topic, list] of byTopic) this.metrics.kafkaMessagesProduced.inc({ topic, outcome: 'error' }, list.length);
       throw err;
     }
   }

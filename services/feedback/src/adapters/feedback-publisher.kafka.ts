@@ -1,5 +1,5 @@
 // Publishes accepted feedback to feedback.submitted.v1, all of one call in one produce request.
-import { encodeEvent, type EventProducer } from '@llmops/platform';
+import { encodeEvent, injectTraceHeaders, type EventProducer } from '@llmops/platform';
 import type { AttributedFeedback } from '../domain/feedback/model';
 import type { FeedbackPublisher } from '../domain/feedback/ports';
 
@@ -7,6 +7,8 @@ export class KafkaFeedbackPublisher implements FeedbackPublisher {
   constructor(private readonly producer: EventProducer) {}
 
   async publish(entries: AttributedFeedback[]): Promise<void> {
+    // One submission, one trace context: its headers are computed once for all its events.
+    const headers = injectTraceHeaders();
     await this.producer.send(
       entries.map((e) =>
         encodeEvent('feedback.submitted.v1', {
@@ -20,7 +22,7 @@ export class KafkaFeedbackPublisher implements FeedbackPublisher {
           labels: e.labels,
           user: e.user,
           occurredAt: e.createdAt.toISOString(),
-        }),
+        }, headers),
       ),
     );
   }

@@ -1,4 +1,4 @@
-import { InputError, type GrpcServer, type Logger, type Metrics } from '@llmops/platform';
+import { InputError, NotFoundError, type GrpcServer, type Logger, type Metrics } from '@llmops/platform';
 import { generationV1 as pb, type promptRegistryV1 } from '@llmops/contracts';
 import type { GenerationService } from '../domain/generation-service';
 import type { ChatRole, FinishReason, Generation, GenerateRequest, GenerationStatus, PromptSource } from '../domain/model';
@@ -59,6 +59,11 @@ export function generatorGrpc(
       });
       const list = await untilShutdown(ctx.signal, (signal) => generations.generateN(generate, n, { signal }));
       return { documents: list.map((g) => g.output ?? ''), generationIds: list.map((g) => g.id), model: list[0]?.model ?? '' };
+    }),
+    getGeneration: server.unary(service, 'GetGeneration', 'reader', async (request: pb.GetGenerationRequest) => {
+      const generation = await generations.findById(request.id);
+      if (!generation) throw new NotFoundError('Generation', request.id);
+      return { generation: toMessage(generation) };
     }),
   };
 }

@@ -20,12 +20,18 @@ export interface FeedbackServiceDeps {
 const defaultWindowMs = 24 * 3600_000;
 const maxWindowMs = 366 * 24 * 3600_000;
 const maxFeedbackPage = 500;
+/** Generations asked of the lookup at once for one submission. */
+const lookupConcurrency = 4;
 
-/** The generation is not recorded (or its generation.completed.v1 event has not arrived yet). */
+/**
+ * The generation is not recorded: neither the service's copy of generation.completed.v1 nor the
+ * lookup (when there is one) knows it. Without a lookup it may only be that its event has not
+ * arrived yet.
+ */
 export class UnknownGenerationError extends NotFoundError {
-  constructor(generationId: string, field: string) {
+  constructor(generationId: string, field: string, maybeLate: boolean) {
     super('Generation', generationId);
-    this.message = `generation ${generationId} is not recorded (if it just finished, retry in a moment)`;
+    this.message = maybeLate ? `generation ${generationId} is not recorded (if it just finished, retry in a moment)` : `generation ${generationId} is not recorded`;
     Object.assign(this.details, { field });
   }
 }
@@ -82,14 +88,30 @@ export class FeedbackService {
     return results.map(({ id }) => stored.get(id) ?? byId.get(id)!.entry);
   }
 
+  /**
+   * The facts of every generation wanted. Those the service has no copy of yet (their
+   * generation.completed.v1 event has not arrived) are asked of the lookup, a few at a time; the
+   * answers attribute this submission only and are not recorded as facts (the event does that).
+   * NOT_FOUND names the first input whose generation does not exist.
+   */
   private async findGenerations(wanted: Array<{ generationId: string; field: string }>): Promise<Map<string, GenerationFact>> {
     const found = await this.deps.store.findGenerations([...new Set(wanted.map((w) => w.generationId))]);
-    for (const { generationId, field } of wanted) {
-      if (found.has(generationId)) continue;
-      const fact = this.deps.lookup ? await this.deps.lookup.find(generationId) : null;
-      if (!fact) throw new UnknownGenerationError(generationId, field);
-      found.set(generationId, fact);
+    const missing = [...new Set(wanted.map((w) => w.generationId).filter((id) => !found.has(id)))];
+    const { lookup } = this.deps;
+    if (lookup && missing.length) {
+      let next = 0;
+      await Promise.all(
+        Array.from({ length: Math.min(lookupConcurrency, missing.length) }, async () => {
+          while (next < missing.length) {
+            const id = missing[next++]!;
+            const fact = await lookup.find(id);
+            if (fact) found.set(id, fact);
+          }
+        }),
+      );
     }
+    const unknown = wanted.find((w) => !found.has(w.generationId));
+    if (unknown) throw new UnknownGenerationError(unknown.generationId, unknown.field, lookup === null);
     return found;
   }
 

@@ -21,7 +21,8 @@ export interface FeedbackPublisher {
 
 /**
  * Asks the generation service about a generation whose generation.completed.v1 event has not
- * arrived yet; null when it does not exist.
+ * arrived yet; null when it does not exist. Rejects with an UnavailableError naming the
+ * generation service when that cannot answer (nothing is accepted then: the caller retries).
  */
 export interface GenerationLookup {
   find(generationId: string): Promise<GenerationFact | null>;

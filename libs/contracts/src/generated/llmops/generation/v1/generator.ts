@@ -263,6 +263,15 @@ export interface GenerateHypotheticalDocumentsResponse {
   model: string;
 }
 
+export interface GetGenerationRequest {
+  /** The generation's id (a UUID). */
+  id: string;
+}
+
+export interface GetGenerationResponse {
+  generation: Generation | undefined;
+}
+
 function createBaseInlinePrompt(): InlinePrompt {
   return { template: "", messages: [] };
 }
@@ -1712,6 +1721,142 @@ export const GenerateHypotheticalDocumentsResponse: MessageFns<GenerateHypotheti
   },
 };
 
+function createBaseGetGenerationRequest(): GetGenerationRequest {
+  return { id: "" };
+}
+
+export const GetGenerationRequest: MessageFns<GetGenerationRequest> = {
+  encode(message: GetGenerationRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetGenerationRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetGenerationRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetGenerationRequest {
+    return { id: isSet(object.id) ? globalThis.String(object.id) : "" };
+  },
+
+  toJSON(message: GetGenerationRequest): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetGenerationRequest>, I>>(base?: I): GetGenerationRequest {
+    return GetGenerationRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetGenerationRequest>, I>>(object: I): GetGenerationRequest {
+    const message = createBaseGetGenerationRequest();
+    message.id = object.id ?? "";
+    return message;
+  },
+};
+
+function createBaseGetGenerationResponse(): GetGenerationResponse {
+  return { generation: undefined };
+}
+
+export const GetGenerationResponse: MessageFns<GetGenerationResponse> = {
+  encode(message: GetGenerationResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.generation !== undefined) {
+      Generation.encode(message.generation, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetGenerationResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetGenerationResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.generation = Generation.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetGenerationResponse {
+    return { generation: isSet(object.generation) ? Generation.fromJSON(object.generation) : undefined };
+  },
+
+  toJSON(message: GetGenerationResponse): unknown {
+    const obj: any = {};
+    if (message.generation !== undefined) {
+      obj.generation = Generation.toJSON(message.generation);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetGenerationResponse>, I>>(base?: I): GetGenerationResponse {
+    return GetGenerationResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetGenerationResponse>, I>>(object: I): GetGenerationResponse {
+    const message = createBaseGetGenerationResponse();
+    message.generation = (object.generation !== undefined && object.generation !== null)
+      ? Generation.fromPartial(object.generation)
+      : undefined;
+    return message;
+  },
+};
+
 export type GeneratorServiceService = typeof GeneratorServiceService;
 export const GeneratorServiceService = {
   /**
@@ -1764,6 +1909,21 @@ export const GeneratorServiceService = {
     responseDeserialize: (value: Buffer): GenerateHypotheticalDocumentsResponse =>
       GenerateHypotheticalDocumentsResponse.decode(value),
   },
+  /**
+   * Idempotent (a read): safe to retry on UNAVAILABLE. A recorded generation by id, e.g. for a
+   * consumer whose copy of generation.completed.v1 has not caught up yet. Errors: NOT_FOUND when
+   * no generation has that id (an id that is not a UUID included), UNAVAILABLE (the database).
+   */
+  getGeneration: {
+    path: "/llmops.generation.v1.GeneratorService/GetGeneration" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetGenerationRequest): Buffer => Buffer.from(GetGenerationRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetGenerationRequest => GetGenerationRequest.decode(value),
+    responseSerialize: (value: GetGenerationResponse): Buffer =>
+      Buffer.from(GetGenerationResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetGenerationResponse => GetGenerationResponse.decode(value),
+  },
 } as const;
 
 export interface GeneratorServiceServer extends UntypedServiceImplementation {
@@ -1790,6 +1950,12 @@ export interface GeneratorServiceServer extends UntypedServiceImplementation {
     GenerateHypotheticalDocumentsRequest,
     GenerateHypotheticalDocumentsResponse
   >;
+  /**
+   * Idempotent (a read): safe to retry on UNAVAILABLE. A recorded generation by id, e.g. for a
+   * consumer whose copy of generation.completed.v1 has not caught up yet. Errors: NOT_FOUND when
+   * no generation has that id (an id that is not a UUID included), UNAVAILABLE (the database).
+   */
+  getGeneration: handleUnaryCall<GetGenerationRequest, GetGenerationResponse>;
 }
 
 export interface GeneratorServiceClient extends Client {
@@ -1848,6 +2014,26 @@ export interface GeneratorServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GenerateHypotheticalDocumentsResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Idempotent (a read): safe to retry on UNAVAILABLE. A recorded generation by id, e.g. for a
+   * consumer whose copy of generation.completed.v1 has not caught up yet. Errors: NOT_FOUND when
+   * no generation has that id (an id that is not a UUID included), UNAVAILABLE (the database).
+   */
+  getGeneration(
+    request: GetGenerationRequest,
+    callback: (error: ServiceError | null, response: GetGenerationResponse) => void,
+  ): ClientUnaryCall;
+  getGeneration(
+    request: GetGenerationRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetGenerationResponse) => void,
+  ): ClientUnaryCall;
+  getGeneration(
+    request: GetGenerationRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetGenerationResponse) => void,
   ): ClientUnaryCall;
 }
 
