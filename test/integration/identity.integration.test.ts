@@ -9,9 +9,8 @@ import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { randomUUID } from 'node:crypto';
+import { generateKeyPairSync, randomUUID, sign, type KeyObject } from 'node:crypto';
 import { credentials } from '@grpc/grpc-js';
-import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
 import { promptRegistryV1 as pb } from '@llmops/contracts';
 import { callUnary } from '@llmops/platform';
 import { graphql, waitFor, type GraphQLResponse } from '@llmops/testkit';
@@ -25,7 +24,7 @@ const projectB = `it-b-${run}`;
 const projectC = `it-c-${run}`;
 let gateway: { child: ChildProcess; url: string; output: () => string } | undefined;
 let jwks: Server | undefined;
-let signingKey: CryptoKey;
+let signingKey: KeyObject;
 const keys: Record<string, string> = {};
 
 async function freePort(): Promise<number> {
@@ -52,9 +51,9 @@ const codes = (res: GraphQLResponse) => (res.errors ?? []).map((e) => e.extensio
 
 beforeAll(async () => {
   // The identity provider: one RS256 key in a JWKS document.
-  const pair = await generateKeyPair('RS256');
+  const pair = generateKeyPairSync('rsa', { modulusLength: 2048 });
   signingKey = pair.privateKey;
-  const jwk = { ...(await exportJWK(pair.publicKey)), kid: 'it', alg: 'RS256', use: 'sig' };
+  const jwk = { ...pair.publicKey.export({ format: 'jwk' }), kid: 'it', alg: 'RS256', use: 'sig' };
   jwks = createHttpServer((_req, res) => {
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end(JSON.stringify({ keys: [jwk] }));
@@ -204,15 +203,20 @@ test('a revoked key stops working', async () => {
 });
 
 test('JWT bearer tokens: the project and role come from the claims; a wrong audience, issuer or signature is refused', async () => {
-  const token = (claims: Record<string, unknown>, opts: { audience?: string; issuer?: string } = {}) =>
-    new SignJWT(claims)
-      .setProtectedHeader({ alg: 'RS256', kid: 'it' })
-      .setIssuer(opts.issuer ?? 'https://idp.example')
-      .setAudience(opts.audience ?? 'llmops')
-      .setSubject('user-42')
-      .setIssuedAt()
-      .setExpirationTime('5m')
-      .sign(signingKey);
+  // An RS256 JWT as an identity provider issues it (signed here with node:crypto).
+  const token = async (claims: Record<string, unknown>, opts: { audience?: string; issuer?: string } = {}) => {
+    const now = Math.floor(Date.now() / 1000);
+    const part = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
+    const body = `${part({ alg: 'RS256', kid: 'it', typ: 'JWT' })}.${part({
+      ...claims,
+      iss: opts.issuer ?? 'https://idp.example',
+      aud: opts.audience ?? 'llmops',
+      sub: 'user-42',
+      iat: now,
+      exp: now + 300,
+    })}`;
+    return `${body}.${sign('RSA-SHA256', Buffer.from(body), signingKey).toString('base64url')}`;
+  };
   const name = `jwt-${run}`;
   const editor = await token({ project: projectA, role: 'editor' });
   expect(codes(await gql(CREATE_PROMPT, { n: name }, bearer(editor)))).toEqual([]);

@@ -233,6 +233,8 @@ test('a second replica never serves a moved alias stale once the move event is c
       ELASTICSEARCH_URL: ctx.elasticsearchUrl,
       ENCODER_ADDRESS: `127.0.0.1:${ctx.programs.find((p) => p.name === 'encoder')!.grpcPort}`,
       LOG_LEVEL: 'warn',
+      AUTH_REQUIRED: 'true',
+      INTERNAL_AUTH_SECRET: ctx.auth.internalSecret,
     },
     stdio: 'ignore',
   });

@@ -13,7 +13,7 @@ import { credentials, status, type ServiceError } from '@grpc/grpc-js';
 import { retrievalV1 as pb } from '@llmops/contracts';
 import { callUnary } from '@llmops/platform';
 import { graphql, waitFor } from '@llmops/testkit';
-import { grpcOptions, integrationContext } from './context';
+import { grpcOptions, integrationContext, subgraphHeaders } from './context';
 import { KafkaProbe } from './kafka-probe';
 
 const ctx = integrationContext();
@@ -33,7 +33,9 @@ afterAll(async () => {
   await probe.stop();
 });
 
-const gql = <T = Record<string, unknown>>(query: string, variables: Record<string, unknown> = {}, url = ctx.gatewayUrl) => graphql<T>(url, query, variables);
+/** Through the gateway, or straight to a subgraph replica (which needs the signed identity the gateway would add). */
+const gql = <T = Record<string, unknown>>(query: string, variables: Record<string, unknown> = {}, url = ctx.gatewayUrl) =>
+  graphql<T>(url, query, variables, url === ctx.gatewayUrl ? {} : subgraphHeaders());
 const unique = (prefix: string) => `${prefix}-${randomUUID().slice(0, 8)}`;
 
 async function createCollection(name: string, model?: string) {
@@ -289,6 +291,8 @@ test('Elasticsearch down: searches and ingestion answer UNAVAILABLE naming it, a
     KAFKA_BROKERS: ctx.kafkaBrokers.join(','),
     ENCODER_ADDRESS: `127.0.0.1:${encoder.grpcPort}`,
     LOG_LEVEL: 'error',
+    AUTH_REQUIRED: 'true',
+    INTERNAL_AUTH_SECRET: ctx.auth.internalSecret,
   });
   const readiness = await waitFor(
     async () => {
@@ -353,6 +357,8 @@ describe('an encoder outage', () => {
       KAFKA_BROKERS: ctx.kafkaBrokers.join(','),
       ENCODER_ADDRESS: `127.0.0.1:${proxyPort}`,
       LOG_LEVEL: 'warn',
+      AUTH_REQUIRED: 'true',
+      INTERNAL_AUTH_SECRET: ctx.auth.internalSecret,
     });
     const replicaUrl = `http://127.0.0.1:${httpPort}/graphql`;
     await waitFor(async () => (await fetch(`http://127.0.0.1:${httpPort}/readyz`).catch(() => null))?.status === 200, { timeoutMs: 60_000, what: 'the replica to be ready' });

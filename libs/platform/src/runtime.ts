@@ -19,7 +19,7 @@ export interface Runtime {
 
 export function createRuntime(service: string, config: CommonConfig): Runtime {
   const auth = InternalAuth.fromConfig(config);
-  setProcessAuth(auth);
+  setProcessAuth(auth, service);
   setPiiRedaction(config.REDACT_PII);
   const logger = createLogger(service, config.LOG_LEVEL, { redactPii: config.REDACT_PII });
   const metrics = createMetrics(service);

@@ -5,7 +5,7 @@
 import { ConfigError } from '../config';
 import { UnauthenticatedError } from '../errors';
 import { currentIdentity } from './identity-context';
-import { anonymousIdentity, type Identity } from './identity';
+import { anonymousIdentity, defaultProjectId, serviceIdentity, type Identity } from './identity';
 import { identityHeader, InternalTokens } from './internal-token';
 
 export interface InternalAuthSettings {
@@ -58,14 +58,19 @@ export class InternalAuth {
   }
 }
 
-let processAuth: InternalAuth | null = null;
+let processAuth: { auth: InternalAuth; service: string } | null = null;
 
 /** Set once by createRuntime: what outgoing gRPC calls of this process sign with. */
-export function setProcessAuth(auth: InternalAuth): void {
-  processAuth = auth;
+export function setProcessAuth(auth: InternalAuth, service: string): void {
+  processAuth = { auth, service };
 }
 
-/** Outgoing identity headers for the current work (empty before createRuntime or without a secret). */
+/**
+ * Outgoing identity headers for the current work (empty before createRuntime or without a secret).
+ * Work outside any request or event (an outbox relay, a run resumed at start) is the service
+ * itself, for the default project.
+ */
 export function outgoingIdentityHeaders(identity?: Identity): Record<string, string> {
-  return processAuth ? processAuth.outgoing(identity) : {};
+  if (!processAuth) return {};
+  return processAuth.auth.outgoing(identity ?? currentIdentity() ?? serviceIdentity(processAuth.service, defaultProjectId));
 }

@@ -11,6 +11,7 @@ import { retryWithBackoff } from '../retry';
 import { sendToDeadLetter } from './dead-letter';
 import { ConsumerLagMonitor } from './consumer-lag';
 import { extractTraceContext } from './trace-headers';
+import { runAs, serviceIdentity } from '../identity';
 
 export interface MessageMeta {
   key: string | null;
@@ -105,7 +106,9 @@ export class EventConsumer<T extends TopicName> {
             return;
           }
           try {
-            await retryWithBackoff(() => this.opts.handle(name, parsed.value, meta), {
+            // The handler acts for the event's project: its calls to peers carry that identity.
+            const identity = serviceIdentity(`consumer:${this.opts.groupId}`, parsed.value.projectId);
+            await retryWithBackoff(() => runAs(identity, () => this.opts.handle(name, parsed.value, meta)), {
               maxAttempts: this.opts.maxAttempts ?? 3,
               initialMs: 100,
               maxMs: 2_000,
