@@ -3,50 +3,16 @@
 // typed errors naming the limit, before any subgraph is called. A second gateway started with
 // NODE_ENV=production over the same subgraphs shows the production hardening: no introspection,
 // no field suggestions, no stack traces.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
-import { join } from 'node:path';
 import { defaultGraphQLLimits, defaultSubgraphLimits } from '@llmops/platform';
-import { graphql, waitFor } from '@llmops/testkit';
+import { graphql } from '@llmops/testkit';
 import { integrationContext, programUrl, subgraphHeaders } from './context';
+import { startExtraGateway, type ExtraGateway } from './extra-gateway';
 
 const ctx = integrationContext();
-const repoRoot = join(__dirname, '..', '..');
-let production: { child: ChildProcess; url: string; output: () => string } | undefined;
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as { port: number };
-  await new Promise((r) => server.close(r));
-  return port;
-}
+let production: ExtraGateway | undefined;
 
 beforeAll(async () => {
-  const port = await freePort();
-  const subgraphUrl = (name: string) => `${programUrl(name)}/graphql`;
-  const child = spawn(process.execPath, [join(repoRoot, 'gateway', 'dist', 'main.js')], {
-    env: {
-      PATH: process.env.PATH!,
-      NODE_ENV: 'production',
-      LOG_LEVEL: 'warn',
-      HTTP_PORT: String(port),
-      DATABASE_URL: ctx.databaseUrl,
-      INTERNAL_AUTH_SECRET: ctx.auth.internalSecret,
-      PROMPT_REGISTRY_URL: subgraphUrl('prompt-registry'),
-      GENERATION_URL: subgraphUrl('generation'),
-      ENCODER_URL: subgraphUrl('encoder'),
-      RETRIEVAL_URL: subgraphUrl('retrieval'),
-      FEEDBACK_URL: subgraphUrl('feedback'),
-    },
-    stdio: 'pipe',
-  });
-  let output = '';
-  child.stdout!.on('data', (d) => (output += d));
-  child.stderr!.on('data', (d) => (output += d));
-  const url = `http://127.0.0.1:${port}`;
-  production = { child, url: `${url}/graphql`, output: () => output };
-  await waitFor(async () => (await fetch(`${url}/readyz`)).status === 200, { timeoutMs: 60_000, what: `the production gateway on ${url} (output: ${output})` });
+  production = await startExtraGateway({ NODE_ENV: 'production' });
 });
 
 afterAll(() => production?.child.kill('SIGKILL'));

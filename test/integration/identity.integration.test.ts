@@ -4,17 +4,17 @@
 // project never sees another's prompts (through GraphQL, gRPC or a generation that renders them),
 // protected aliases move only for admins, the audit log records who did what, and subgraphs refuse
 // requests that do not carry a valid signed identity.
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { createServer as createHttpServer, type Server } from 'node:http';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { generateKeyPairSync, randomUUID, sign, type KeyObject } from 'node:crypto';
 import { credentials } from '@grpc/grpc-js';
 import { promptRegistryV1 as pb } from '@llmops/contracts';
 import { callUnary } from '@llmops/platform';
-import { graphql, waitFor, type GraphQLResponse } from '@llmops/testkit';
+import { graphql, type GraphQLResponse } from '@llmops/testkit';
 import { grpcOptions, integrationContext, programUrl, subgraphHeaders } from './context';
+import { startExtraGateway, type ExtraGateway } from './extra-gateway';
 
 const ctx = integrationContext();
 const repoRoot = join(__dirname, '..', '..');
@@ -22,18 +22,10 @@ const run = Math.random().toString(36).slice(2, 8);
 const projectA = `it-a-${run}`;
 const projectB = `it-b-${run}`;
 const projectC = `it-c-${run}`;
-let gateway: { child: ChildProcess; url: string; output: () => string } | undefined;
+let gateway: ExtraGateway | undefined;
 let jwks: Server | undefined;
 let signingKey: KeyObject;
 const keys: Record<string, string> = {};
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as { port: number };
-  await new Promise((r) => server.close(r));
-  return port;
-}
 
 const authCli = async (...args: string[]) =>
   (await promisify(execFile)(process.execPath, [join(repoRoot, 'gateway', 'dist', 'cli', 'auth-cli.js'), ...args], { env: { PATH: process.env.PATH!, DATABASE_URL: ctx.databaseUrl } })).stdout.trim();
@@ -68,36 +60,15 @@ beforeAll(async () => {
   keys['bEditor'] = await createKey(projectB, 'editor');
   keys['cReader'] = await createKey(projectC, 'reader');
 
-  const port = await freePort();
-  const subgraphUrl = (name: string) => `${programUrl(name)}/graphql`;
-  const child = spawn(process.execPath, [join(repoRoot, 'gateway', 'dist', 'main.js')], {
-    env: {
-      PATH: process.env.PATH!,
-      NODE_ENV: 'production',
-      LOG_LEVEL: 'warn',
-      HTTP_PORT: String(port),
-      DATABASE_URL: ctx.databaseUrl,
-      INTERNAL_AUTH_SECRET: ctx.auth.internalSecret,
-      AUTH_API_KEY_CACHE_MS: '0',
-      AUTH_JWT_JWKS_URL: jwksUrl,
-      AUTH_JWT_ISSUER: 'https://idp.example',
-      AUTH_JWT_AUDIENCE: 'llmops',
-      GATEWAY_RATE_LIMIT_PER_MINUTE: '60',
-      GATEWAY_RATE_LIMIT_BURST: '40',
-      PROMPT_REGISTRY_URL: subgraphUrl('prompt-registry'),
-      GENERATION_URL: subgraphUrl('generation'),
-      ENCODER_URL: subgraphUrl('encoder'),
-      RETRIEVAL_URL: subgraphUrl('retrieval'),
-      FEEDBACK_URL: subgraphUrl('feedback'),
-    },
-    stdio: 'pipe',
+  gateway = await startExtraGateway({
+    NODE_ENV: 'production',
+    AUTH_API_KEY_CACHE_MS: '0',
+    AUTH_JWT_JWKS_URL: jwksUrl,
+    AUTH_JWT_ISSUER: 'https://idp.example',
+    AUTH_JWT_AUDIENCE: 'llmops',
+    GATEWAY_RATE_LIMIT_PER_MINUTE: '60',
+    GATEWAY_RATE_LIMIT_BURST: '40',
   });
-  let output = '';
-  child.stdout!.on('data', (d) => (output += d));
-  child.stderr!.on('data', (d) => (output += d));
-  const url = `http://127.0.0.1:${port}`;
-  gateway = { child, url: `${url}/graphql`, output: () => output };
-  await waitFor(async () => (await fetch(`${url}/readyz`)).status === 200, { timeoutMs: 60_000, what: `the gateway requiring credentials on ${url} (output: ${output})` });
 });
 
 afterAll(async () => {
@@ -169,7 +140,7 @@ test('a protected alias moves only for an admin; the audit log names who changed
   const name = `aliased-${run}`;
   await gql(CREATE_PROMPT, { n: name }, bearer(keys['aEditor']!));
   await gql(CREATE_VERSION, { n: name, t: 'v1' }, bearer(keys['aEditor']!));
-  const MOVE = `mutation($n: String!, $a: String!) { setPromptAlias(promptName: $n, alias: $a, version: 1) { alias versionNumber } }`;
+  const MOVE = `mutation($n: String!, $a: String!) { setPromptAlias(promptName: $n, alias: $a, version: 1) { alias version { number } } }`;
   const denied = await gql(MOVE, { n: name, a: 'production' }, bearer(keys['aEditor']!));
   expect(codes(denied)).toEqual(['FORBIDDEN']);
   expect(denied.errors?.[0]?.message).toMatch(/protected/);

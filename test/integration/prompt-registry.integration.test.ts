@@ -3,13 +3,13 @@
 // follows alias moves through Kafka.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { credentials } from '@grpc/grpc-js';
 import { promptRegistryV1 as pb } from '@llmops/contracts';
 import { callUnary } from '@llmops/platform';
 import { graphql, waitFor } from '@llmops/testkit';
 import { grpcOptions, integrationContext } from './context';
+import { freePort } from './extra-gateway';
 import { KafkaProbe } from './kafka-probe';
 
 const ctx = integrationContext();
@@ -212,14 +212,6 @@ test('gRPC RenderPrompt names the exact version and lists offending variables', 
   expect(err.code).toBe(3);
   expect(JSON.parse(err.metadata.get('error-details-json')[0]).problems.map((p: { variable: string }) => p.variable).sort()).toEqual(['who', 'whom']);
 });
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as { port: number };
-  await new Promise((r) => server.close(r));
-  return port;
-}
 
 test('a second replica never serves a moved alias stale once the move event is consumed', async () => {
   const [httpPort, grpcPort] = [await freePort(), await freePort()];

@@ -1,10 +1,10 @@
 // How programs behave at boot: bad settings and missing models stop them with exit code 1 and a
 // message naming the culprit; an unreachable dependency leaves them running but not ready, naming it.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { waitFor } from '@llmops/testkit';
 import { integrationContext } from './context';
+import { freePort } from './extra-gateway';
 
 const ctx = integrationContext();
 const repoRoot = join(__dirname, '..', '..');
@@ -20,14 +20,6 @@ function run(dir: string, env: Record<string, string>) {
   child.stderr!.on('data', (d) => (output += d));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   return { child, exited, output: () => output };
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as { port: number };
-  await new Promise((r) => server.close(r));
-  return port;
 }
 
 test('a missing setting exits 1 naming it', async () => {
