@@ -52,5 +52,7 @@ runMain(async () => {
   if (database) {
     await evaluations.resumeUnfinished();
   }
-  if (database && (await broker)) await startConsumers();
+  // Subscribing can fail while the broker is still electing the new topics' leaders ("does not
+  // host this topic-partition"): retried with backoff, and the service is not ready until it works.
+  if (database && (await broker)) await lifecycle.dependency('kafka consumers', startConsumers);
 });

@@ -45,6 +45,7 @@ export function wireFeedback(runtime: Runtime, config: Config, pool: Pool) {
     metrics,
   );
   lifecycle.onStop('feedback consumer', () => applier.stop());
+  let factsRunning = false;
   return {
     feedback,
     /** Creates the topics and connects the producer, in the background (readiness waits for it). */
@@ -53,9 +54,10 @@ export function wireFeedback(runtime: Runtime, config: Config, pool: Pool) {
         await ensureTopics(kafka, [...feedbackTopics]);
         await producer.connect();
       }),
-    /** Once the tables exist and Kafka is up. */
+    /** Once the tables exist and Kafka is up; safe to call again after a failure (each consumer runs once). */
     startConsumers: async () => {
-      await facts.start();
+      if (!factsRunning) await facts.start();
+      factsRunning = true;
       await applier.start();
     },
   };
