@@ -8,7 +8,7 @@ import type { Metrics } from '../metrics';
 import type { Lifecycle } from '../lifecycle';
 import { findNulCharacter } from './input-guard';
 import { BodyTooLargeError, readBody } from './read-body';
-import { DomainError } from '../errors';
+import { DomainError, RateLimitedError } from '../errors';
 import { runAs, type Identity } from '../identity';
 
 export interface HttpServerOptions<TContext extends BaseContext> {
@@ -87,6 +87,7 @@ export async function startHttpServer<TContext extends BaseContext>(
     } catch (err) {
       if (!(err instanceof DomainError)) throw err;
       const status = httpStatusOf[err.code] ?? 400;
+      if (err instanceof RateLimitedError) res.setHeader('retry-after', String(err.retryAfterSeconds));
       return sendGraphQLError(res, status, err.message, err.code, err.details);
     }
     return runAs(identity, () => serve(identity));
