@@ -1,31 +1,39 @@
 // similarPrompts: versions are embedded by the real encoder (MiniLM) and indexed in Elasticsearch
-// from the version events; a search ranks them by meaning.
+// from the version events; a search ranks them by meaning, within the caller's project. The test
+// works in a project of its own (straight to the registry, with a signed identity), so other
+// tests' prompts cannot crowd its versions out of the top k.
 import { randomUUID } from 'node:crypto';
 import { graphql, waitFor } from '@llmops/testkit';
-import { integrationContext } from './context';
+import { integrationContext, programUrl, subgraphHeaders } from './context';
 
 const ctx = integrationContext();
 
-test('versions are indexed from their events and ranked by meaning', async () => {
+test('versions are indexed from their events and ranked by meaning, within the project', async () => {
   const stem = randomUUID().slice(0, 8);
+  const registry = `${programUrl('prompt-registry')}/graphql`;
+  const as = (projectId: string) => subgraphHeaders({ projectId, subject: 'it', role: 'editor', via: 'api-key' });
+  const project = as(`similar-${stem}`);
   const prompts = {
     [`similar-${stem}/summarize`]: 'Summarise the following scientific abstract in three plain sentences: {{abstract}}',
     [`similar-${stem}/translate`]: 'Translate this sentence into French, keeping the tone: {{sentence}}',
     [`similar-${stem}/sql`]: 'Write a SQL query that answers the question using the schema below.\n{{schema}}\nQuestion: {{question}}',
   };
   for (const [name, template] of Object.entries(prompts)) {
-    await graphql(ctx.gatewayUrl, `mutation($n: String!) { createPrompt(input: { name: $n }) { id } }`, { n: name });
-    const v = await graphql(ctx.gatewayUrl, `mutation($n: String!, $t: String!) { createPromptVersion(input: { promptName: $n, template: $t }) { id } }`, {
-      n: name,
-      t: template,
-    });
+    await graphql(registry, `mutation($n: String!) { createPrompt(input: { name: $n }) { id } }`, { n: name }, project);
+    const v = await graphql(
+      registry,
+      `mutation($n: String!, $t: String!) { createPromptVersion(input: { promptName: $n, template: $t }) { id } }`,
+      { n: name, t: template },
+      project,
+    );
     expect(v.errors).toBeUndefined();
   }
-  const search = (text: string) =>
+  const search = (text: string, headers = project) =>
     graphql<{ similarPrompts: Array<{ score: number; version: { prompt: { name: string } } }> }>(
-      ctx.gatewayUrl,
+      registry,
       `query($t: String!) { similarPrompts(text: $t, k: 50) { score version { number prompt { name } } } }`,
       { t: text },
+      headers,
     );
   // Indexing follows the version events asynchronously.
   const ours = (r: Awaited<ReturnType<typeof search>>) => r.data!.similarPrompts.filter((h) => h.version.prompt.name.startsWith(`similar-${stem}/`));
@@ -39,6 +47,9 @@ test('versions are indexed from their events and ranked by meaning', async () =>
   expect(french[0]!.version.prompt.name).toBe(`similar-${stem}/translate`);
   const database = ours(await search('generate a database query'));
   expect(database[0]!.version.prompt.name).toBe(`similar-${stem}/sql`);
+  // The project holds exactly these three; another project sees none of them.
+  expect((await search('summary of a research paper')).data!.similarPrompts).toHaveLength(3);
+  expect((await search('summary of a research paper', as(`other-${stem}`))).data!.similarPrompts).toEqual([]);
 });
 
 test('bad similarPrompts input is BAD_USER_INPUT naming the field', async () => {

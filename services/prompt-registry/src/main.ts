@@ -71,7 +71,7 @@ runMain(async () => {
     typeDefs: readSchemaFile(__dirname),
     roles,
     resolvers,
-    context: async (_req, identity) => ({ prompts: promptsFor(identity), similarity }),
+    context: async (_req, identity) => ({ identity, prompts: promptsFor(identity), similarity }),
   });
 
   const database = lifecycle.dependency('postgresql', () => migrate(pool, schema, migrations, logger));
@@ -101,7 +101,7 @@ runMain(async () => {
       topics: ['prompt.version.created.v1'],
       handle: async (_topic, event) => {
         const version = await promptsOfProject(event.projectId).findVersionById(event.versionId);
-        if (version) await similarity.indexVersion(version);
+        if (version) await similarity.indexVersion(version, event.projectId);
       },
       maxAttempts: 5,
     },

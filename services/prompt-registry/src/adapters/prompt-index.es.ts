@@ -1,5 +1,5 @@
 import type { Client } from '@elastic/elasticsearch';
-import { InputError, UnavailableError } from '@llmops/platform';
+import { defaultProjectId, InputError, UnavailableError } from '@llmops/platform';
 import type { IndexedVersion, PromptIndex } from '../domain/similarity';
 
 /**
@@ -22,6 +22,7 @@ export class EsPromptIndex implements PromptIndex {
             mappings: {
               _meta: { embedding_model: model, dimensions: dims },
               properties: {
+                project_id: { type: 'keyword' },
                 prompt_name: { type: 'keyword' },
                 number: { type: 'integer' },
                 text: { type: 'text' },
@@ -33,6 +34,9 @@ export class EsPromptIndex implements PromptIndex {
           .catch((err: { meta?: { body?: { error?: { type?: string } } } }) => {
             if (err.meta?.body?.error?.type !== 'resource_already_exists_exception') throw err;
           });
+      } else {
+        // Indices made before projects: the field is added (its documents are the default project's).
+        await this.es.indices.putMapping({ index: this.index, properties: { project_id: { type: 'keyword' } } });
       }
     })().catch((err) => {
       this.ready = undefined;
@@ -47,13 +51,13 @@ export class EsPromptIndex implements PromptIndex {
       await this.es.index({
         index: this.index,
         id: doc.versionId,
-        document: { prompt_name: doc.promptName, number: doc.number, text: doc.text, model: doc.model, vector: Array.from(doc.vector) },
+        document: { project_id: doc.projectId, prompt_name: doc.promptName, number: doc.number, text: doc.text, model: doc.model, vector: Array.from(doc.vector) },
         refresh: 'wait_for',
       });
     });
   }
 
-  async search(vector: Float32Array, model: string, k: number): Promise<Array<{ versionId: string; score: number }>> {
+  async search(vector: Float32Array, model: string, k: number, projectId: string): Promise<Array<{ versionId: string; score: number }>> {
     return this.guard(async () => {
       if (!(await this.es.indices.exists({ index: this.index }))) return [];
       const mapping = await this.es.indices.getMapping({ index: this.index });
@@ -63,7 +67,8 @@ export class EsPromptIndex implements PromptIndex {
       }
       const res = await this.es.search<{ number: number }>({
         index: this.index,
-        knn: { field: 'vector', query_vector: Array.from(vector), k, num_candidates: Math.max(50, k * 5) },
+        // Only the caller's project; versions indexed before projects belong to the default one.
+        knn: { field: 'vector', query_vector: Array.from(vector), k, num_candidates: Math.max(50, k * 5), filter: projectFilter(projectId) },
         _source: false,
         size: k,
       });
@@ -82,4 +87,9 @@ export class EsPromptIndex implements PromptIndex {
       throw err;
     }
   }
+}
+
+function projectFilter(projectId: string) {
+  if (projectId !== defaultProjectId) return { term: { project_id: projectId } };
+  return { bool: { should: [{ term: { project_id: projectId } }, { bool: { must_not: { exists: { field: 'project_id' } } } }], minimum_should_match: 1 } };
 }

@@ -1,4 +1,4 @@
-import { DateTimeScalar, InputError, JSONScalar } from '@llmops/platform';
+import { DateTimeScalar, InputError, JSONScalar, type Identity } from '@llmops/platform';
 import type { Prompt, PromptAlias, PromptVersion } from '../domain/model';
 import type { PromptService } from '../domain/prompt-service';
 import type { RenderedPrompt } from '../domain/render';
@@ -6,6 +6,7 @@ import type { PromptSimilarity } from '../domain/similarity';
 import { toNewVersion, toSelector, toVariables, type CreatePromptVersionInput, type PromptRefInput } from './inputs';
 
 export interface Context {
+  identity: Identity;
   prompts: PromptService;
   similarity: PromptSimilarity;
 }
@@ -42,7 +43,7 @@ export const resolvers = {
     renderPrompt: (_: unknown, args: { ref: PromptRefInput; variables?: unknown }, ctx: Context) =>
       ctx.prompts.render(args.ref.name, toSelector(args.ref), toVariables(args.variables)),
     similarPrompts: async (_: unknown, args: { text: string; k: number }, ctx: Context) => {
-      const hits = await ctx.similarity.search(args.text, args.k);
+      const hits = await ctx.similarity.search(args.text, args.k, ctx.identity.projectId);
       const versions = await Promise.all(hits.map((h) => ctx.prompts.findVersionById(h.versionId)));
       return hits.flatMap((h, i) => (versions[i] ? [{ version: versions[i], score: h.score }] : []));
     },
