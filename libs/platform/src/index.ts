@@ -30,3 +30,4 @@ export * from './graphql/format-error';
 export * from './graphql/limits';
 export * from './identity';
 export * from './graphql/authorize';
+export * from './grpc/peer';

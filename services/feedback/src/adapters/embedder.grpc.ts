@@ -3,7 +3,7 @@
 import { credentials } from '@grpc/grpc-js';
 import { encoderV1, unpackFloat32LE } from '@llmops/contracts';
 import type { Embedder } from '../domain/evaluation/ports';
-import { callPeer } from './grpc-peer';
+import { callPeer } from '@llmops/platform';
 
 export class GrpcEmbedder implements Embedder {
   private readonly client: encoderV1.EncoderServiceClient;

@@ -5,7 +5,7 @@ import { generationV1, promptRegistryV1 } from '@llmops/contracts';
 import { PeerServiceError } from '../domain/evaluation/errors';
 import type { GenerationParameters, PromptRef } from '../domain/evaluation/model';
 import type { GeneratedText, Generator } from '../domain/evaluation/ports';
-import { callPeer } from './grpc-peer';
+import { callPeer } from '@llmops/platform';
 
 const toRef = (p: PromptRef): promptRegistryV1.PromptVersionRef => ({
   promptName: p.name,

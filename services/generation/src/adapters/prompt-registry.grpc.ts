@@ -4,7 +4,7 @@ import { promptRegistryV1 as pb } from '@llmops/contracts';
 import type { ChatMessage, ChatRole, VersionSelector } from '../domain/model';
 import type { PromptRegistry, RenderedVersion, VersionInfo } from '../domain/ports';
 import { untrustedInputMetadataKey } from '../domain/untrusted-data';
-import { callPeer } from './grpc-peer';
+import { callPeer } from '@llmops/platform';
 
 const dependency = 'prompt-registry';
 

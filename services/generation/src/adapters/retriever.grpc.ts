@@ -1,10 +1,9 @@
 // The retrieval service through its gRPC API (RetrieverService.Search), for augmentation steps.
 import { credentials } from '@grpc/grpc-js';
-import { UnavailableError } from '@llmops/platform';
+import { UnavailableError, callPeer } from '@llmops/platform';
 import { retrievalV1 as pb } from '@llmops/contracts';
 import { AugmentationUnavailableError } from '../domain/errors';
 import type { RetrievedDocument, Retriever } from '../domain/ports';
-import { callPeer } from './grpc-peer';
 
 export class GrpcRetriever implements Retriever {
   private readonly client: pb.RetrieverServiceClient;

@@ -1,5 +1,5 @@
 // Generation's business errors. Each is a DomainError, so every transport maps its code once.
-import { DomainError, InputError, type ErrorCode } from '@llmops/platform';
+import { DomainError, InputError } from '@llmops/platform';
 
 /** The model name is not routed to any backend. */
 export class UnknownModelError extends DomainError {
@@ -44,12 +44,8 @@ export class GenerationCancelledError extends DomainError {
   }
 }
 
-/** An error answered by a peer service (registry, retrieval), passed on with its code and details. */
-export class PeerServiceError extends DomainError {
-  constructor(readonly code: ErrorCode, message: string, details: Record<string, unknown>) {
-    super(message, details);
-  }
-}
+/** A peer service's typed error (see @llmops/platform grpc/peer.ts). */
+export { PeerServiceError } from '@llmops/platform';
 
 /** An unexpected failure, recorded and answered without internals. */
 export class GenerationFailedError extends DomainError {

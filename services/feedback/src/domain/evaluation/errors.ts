@@ -1,11 +1,7 @@
-import { DomainError, type ErrorCode } from '@llmops/platform';
+import { DomainError } from '@llmops/platform';
 
-/** An error a peer service answered (its code and details as it sent them). */
-export class PeerServiceError extends DomainError {
-  constructor(readonly code: ErrorCode, message: string, details: Record<string, unknown>) {
-    super(message, details);
-  }
-}
+/** A peer service's typed error (see @llmops/platform grpc/peer.ts). */
+export { PeerServiceError } from '@llmops/platform';
 
 /** An error that ends the whole run (FAILED) instead of being recorded against one item. */
 export const isRunLevelError = (err: unknown): boolean => err instanceof DomainError && (err.code === 'UNAVAILABLE' || err.code === 'NOT_FOUND');

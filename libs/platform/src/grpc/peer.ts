@@ -2,16 +2,23 @@
 // the caller's signal aborts; their errors come back as domain errors (code and details ride in
 // the error-code / error-details-json trailers).
 import { status, type ServiceError } from '@grpc/grpc-js';
-import { callUnary, outgoingMetadata, UnavailableError, type CallPolicy, type ErrorCode } from '@llmops/platform';
-import { PeerServiceError } from '../domain/evaluation/errors';
+import { DomainError, UnavailableError, type ErrorCode } from '../errors';
+import { callUnary, outgoingMetadata, type CallPolicy } from './client';
 
-const codes = new Set<ErrorCode>(['BAD_USER_INPUT', 'NOT_FOUND', 'CONFLICT', 'FORBIDDEN', 'UNAUTHENTICATED', 'UNAVAILABLE']);
+/** A peer's typed error, carried over with its code and details. */
+export class PeerServiceError extends DomainError {
+  constructor(readonly code: ErrorCode, message: string, details: Record<string, unknown>) {
+    super(message, details);
+  }
+}
 
-function fromServiceError(err: unknown, dependency: string): Error {
+const codes = new Set<ErrorCode>(['BAD_USER_INPUT', 'NOT_FOUND', 'CONFLICT', 'FORBIDDEN', 'UNAUTHENTICATED', 'RATE_LIMITED']);
+
+/** A peer's error as a domain error; unreachable or slow peers are UnavailableError(dependency). */
+export function fromServiceError(err: unknown, dependency: string): Error {
   const e = err as Partial<ServiceError>;
   if (typeof e.code !== 'number') return err as Error;
   const code = e.metadata?.get('error-code')[0]?.toString() as ErrorCode | undefined;
-  if (code === 'UNAVAILABLE') return new UnavailableError(dependency, { cause: err });
   if (code && codes.has(code)) {
     let details: Record<string, unknown> = {};
     try {
@@ -30,8 +37,8 @@ type UnaryMethod<Req, Res> = Parameters<typeof callUnary<Req, Res>>[0];
 
 /**
  * callUnary, rejected with the signal's reason as soon as it aborts. Calls that are not retried
- * (non-idempotent ones: generation) are cancelled on the wire too, so the peer stops working on
- * them; retried ones are left to their deadline.
+ * (non-idempotent ones, e.g. generation) are cancelled on the wire too, so the peer stops working
+ * on them; retried ones are left to their deadline.
  */
 export function callPeer<Req, Res>(method: UnaryMethod<Req, Res>, request: Req, policy: CallPolicy, signal: AbortSignal, dependency: string): Promise<Res> {
   if (signal.aborted) return Promise.reject(signal.reason as Error);
