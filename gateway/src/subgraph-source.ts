@@ -1,7 +1,9 @@
 // How the gateway talks to one subgraph: Apollo's HTTP data source, except that a subgraph that
 // cannot be reached (connection refused or reset, or a 502/503/504 in front of it) answers its
 // part of the plan with a typed UNAVAILABLE error naming it, so the other subgraphs' fields still
-// arrive and the client can tell an outage from a bug.
+// arrive and the client can tell an outage from a bug. A read whose pooled connection turns out
+// to be dead (reset by a subgraph that restarted) is sent once more on a fresh one; a mutation is
+// not, since the subgraph may have acted on it before the reset.
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import type { GatewayContext } from './context';
 
@@ -9,6 +11,9 @@ import type { GatewayContext } from './context';
 export type SignIdentity = (context: GatewayContext) => Record<string, string>;
 
 const unavailableStatuses = new Set([502, 503, 504]);
+/** Network errors of a connection that died under the request (typically a stale keep-alive socket). */
+const staleConnectionCodes = new Set(['ECONNRESET', 'EPIPE']);
+const isWrite = (query: string | undefined) => /^\s*(mutation|subscription)\b/.test(query ?? '');
 
 export class SubgraphUnavailableError extends Error {
   constructor(
@@ -37,7 +42,12 @@ export class SubgraphSource extends RemoteGraphQLDataSource<GatewayContext> {
 
   override async process(options: GraphQLDataSourceProcessOptions<GatewayContext>): ReturnType<RemoteGraphQLDataSource['process']> {
     try {
-      return await super.process(options);
+      try {
+        return await super.process(options);
+      } catch (err) {
+        if (!(err instanceof SubgraphUnavailableError) || !staleConnectionCodes.has(err.reason) || isWrite(options.request.query)) throw err;
+        return await super.process(options);
+      }
     } catch (err) {
       if (!(err instanceof SubgraphUnavailableError)) throw err;
       return { errors: [{ message: err.message, extensions: { code: 'UNAVAILABLE', dependency: this.subgraph, subgraph: this.subgraph } }] };

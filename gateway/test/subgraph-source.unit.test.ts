@@ -62,3 +62,35 @@ test("each subgraph request carries the signed identity of the request's caller"
     server.close();
   }
 });
+
+test('a read whose connection is reset is sent once more; a mutation is not', async () => {
+  const seen: string[] = [];
+  let resets = 0;
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on('end', () => {
+      seen.push((JSON.parse(body) as { query: string }).query);
+      if (resets++ % 2 === 0) return void req.socket.destroy(); // every other request dies unanswered
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ data: { __typename: 'Query' } }));
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
+  const send = (query: string) =>
+    new SubgraphSource('feedback', url, noSignature).process({
+      kind: 'health check',
+      request: { query, http: { method: 'POST', url: '', headers: new Headers() } },
+      context: {},
+    } as unknown as GraphQLDataSourceProcessOptions<GatewayContext>);
+  try {
+    expect((await send('{ __typename }')).data).toEqual({ __typename: 'Query' });
+    expect(seen).toEqual(['{ __typename }', '{ __typename }']);
+    const write = await send('mutation { __typename }');
+    expect(write.errors?.[0]?.extensions).toMatchObject({ code: 'UNAVAILABLE', subgraph: 'feedback' });
+    expect(seen).toHaveLength(3); // the mutation went out once
+  } finally {
+    server.close();
+  }
+});

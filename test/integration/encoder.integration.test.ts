@@ -1,6 +1,6 @@
 // Embeddings end to end: the gateway's embed field served by the encoder's real ONNX model,
 // typed errors naming the field, towers in embeddingModels, and the batching metrics on /metrics.
-import { graphql } from '@llmops/testkit';
+import { graphql, sampleValue } from '@llmops/testkit';
 import { integrationContext, programUrl } from './context';
 
 const ctx = integrationContext();
@@ -64,7 +64,7 @@ test('embeddingModels describes the towers of each model', async () => {
 test('concurrent embeds are merged into shared model runs, visible on the encoder /metrics', async () => {
   const batchCounters = async () => {
     const metrics = await (await fetch(`${programUrl('encoder')}/metrics`)).text();
-    const read = (what: string) => Number(new RegExp(`embedding_batch_size_${what}\\{service="encoder",model="all-minilm-l6-v2-q"\\} (\\d+)`).exec(metrics)?.[1] ?? 0);
+    const read = (what: string) => sampleValue(metrics, `embedding_batch_size_${what}`, { service: 'encoder', model: 'all-minilm-l6-v2-q' });
     return { runs: read('count'), texts: read('sum'), metrics };
   };
   const before = await batchCounters();
