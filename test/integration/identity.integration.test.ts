@@ -4,10 +4,7 @@
 // project never sees another's prompts (through GraphQL, gRPC or a generation that renders them),
 // protected aliases move only for admins, the audit log records who did what, and subgraphs refuse
 // requests that do not carry a valid signed identity.
-import { execFile } from 'node:child_process';
 import { createServer as createHttpServer, type Server } from 'node:http';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { generateKeyPairSync, randomUUID, sign, type KeyObject } from 'node:crypto';
 import { credentials } from '@grpc/grpc-js';
 import { promptRegistryV1 as pb } from '@llmops/contracts';
@@ -15,9 +12,8 @@ import { callUnary } from '@llmops/platform';
 import { graphql, type GraphQLResponse } from '@llmops/testkit';
 import { grpcOptions, integrationContext, programUrl, subgraphHeaders } from './context';
 import { startExtraGateway, type ExtraGateway } from './extra-gateway';
+import { authCli, bearer, createKey } from './projects';
 
-const ctx = integrationContext();
-const repoRoot = join(__dirname, '..', '..');
 const run = Math.random().toString(36).slice(2, 8);
 const projectA = `it-a-${run}`;
 const projectB = `it-b-${run}`;
@@ -27,16 +23,6 @@ let jwks: Server | undefined;
 let signingKey: KeyObject;
 const keys: Record<string, string> = {};
 
-const authCli = async (...args: string[]) =>
-  (await promisify(execFile)(process.execPath, [join(repoRoot, 'gateway', 'dist', 'cli', 'auth-cli.js'), ...args], { env: { PATH: process.env.PATH!, DATABASE_URL: ctx.databaseUrl } })).stdout.trim();
-
-async function createKey(project: string, role: string): Promise<string> {
-  const key = await authCli('create-key', '--project', project, '--role', role, '--name', `it ${role}`);
-  expect(key).toMatch(/^llm_[a-z0-9]{12}_[A-Za-z0-9_-]{43}$/);
-  return key;
-}
-
-const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 const gql = <T = Record<string, unknown>>(query: string, variables: Record<string, unknown>, headers: Record<string, string>): Promise<GraphQLResponse<T>> =>
   graphql<T>(gateway!.url, query, variables, headers);
 const codes = (res: GraphQLResponse) => (res.errors ?? []).map((e) => e.extensions?.['code']);
