@@ -4,28 +4,30 @@ import type { IncomingMessage } from 'node:http';
 import { hashSecret, issueApiKey, parseApiKey, secretMatches } from '../src/auth/api-key';
 import { Authenticator } from '../src/auth/authenticator';
 import type { ApiKeyRecord } from '../src/auth/identity-store.pg';
+import type { JwtVerifier } from '../src/auth/jwt';
 import { ProjectRateLimiter } from '../src/auth/rate-limiter';
 
 const request = (headers: Record<string, string>) => ({ headers }) as unknown as IncomingMessage;
 
-function setup(required: boolean) {
+function setup(required: boolean, jwt: JwtVerifier | null = null) {
   const issued = issueApiKey();
   const records = new Map<string, ApiKeyRecord>([
     [issued.id, { id: issued.id, projectId: 'acme', name: 'ci', role: 'editor', secretHash: issued.secretHash, createdAt: new Date(), revokedAt: null }],
   ]);
   let lookups = 0;
+  let projectLookups = 0;
   let now = 0;
   const auth = new Authenticator({
     required,
     store: {
       findApiKey: async (id) => (lookups++, records.get(id) ?? null),
-      projectExists: async (id) => id === 'acme',
+      projectExists: async (id) => (projectLookups++, id === 'acme'),
     },
-    jwt: null,
+    jwt,
     cacheMs: 1_000,
     now: () => now,
   });
-  return { auth, key: issued.key, records, id: issued.id, lookups: () => lookups, advance: (ms: number) => (now += ms) };
+  return { auth, key: issued.key, records, id: issued.id, lookups: () => lookups, projectLookups: () => projectLookups, advance: (ms: number) => (now += ms) };
 }
 
 test('an API key is shown once, stored as a hash and parsed back', () => {
@@ -65,6 +67,18 @@ test('verified keys are cached: one lookup per key per cache period', async () =
   advance(1_001);
   await auth.authenticate(request({ authorization: `Bearer ${key}` }));
   expect(lookups()).toBe(2);
+});
+
+test("a JWT's project must exist; whether it does is looked up once per cache period", async () => {
+  // The token's signature is the verifier's business (gateway/src/auth/jwt.ts); here it names a project.
+  const jwt = { verify: async (token: string) => ({ projectId: token.split('.')[0]!, subject: 'jwt:ada', role: 'reader', via: 'jwt' }) } as unknown as JwtVerifier;
+  const { auth, projectLookups, advance } = setup(true, jwt);
+  for (let i = 0; i < 3; i++) expect(await auth.authenticate(request({ authorization: 'Bearer acme.payload.sig' }))).toMatchObject({ projectId: 'acme' });
+  await expect(auth.authenticate(request({ authorization: 'Bearer ghost.payload.sig' }))).rejects.toMatchObject({ code: 'UNAUTHENTICATED', message: 'project ghost does not exist' });
+  expect(projectLookups()).toBe(2);
+  advance(1_001);
+  await auth.authenticate(request({ authorization: 'Bearer acme.payload.sig' }));
+  expect(projectLookups()).toBe(3);
 });
 
 test('without required authentication, no credentials is the default project anonymous admin; bad credentials are still refused', async () => {

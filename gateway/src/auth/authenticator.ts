@@ -1,12 +1,14 @@
 // Who sends a request to the gateway: an API key (`Authorization: Bearer llm_…` or `x-api-key`),
 // a JWT bearer token when a JWKS is configured, or — only where authentication is not required —
-// nobody, who runs as the anonymous admin of the default project. Verified keys are cached for a
-// few seconds (a revoked key stops working within AUTH_API_KEY_CACHE_MS).
+// nobody, who runs as the anonymous admin of the default project. Looked-up keys, and whether a
+// JWT's project exists, are cached for a few seconds (a revoked key stops working within
+// AUTH_API_KEY_CACHE_MS).
 import type { IncomingMessage } from 'node:http';
 import { anonymousIdentity, UnauthenticatedError, UnavailableError, type Identity } from '@llmops/platform';
 import { looksLikeApiKey, parseApiKey, secretMatches } from './api-key';
 import type { ApiKeyRecord, PgIdentityStore } from './identity-store.pg';
 import type { JwtVerifier } from './jwt';
+import { TtlCache } from './ttl-cache';
 
 export interface AuthenticatorOptions {
   required: boolean;
@@ -17,11 +19,13 @@ export interface AuthenticatorOptions {
 }
 
 export class Authenticator {
-  private readonly keys = new Map<string, { record: ApiKeyRecord | null; until: number }>();
-  private readonly now: () => number;
+  private readonly keys: TtlCache<ApiKeyRecord | null>;
+  private readonly projects: TtlCache<boolean>;
 
   constructor(private readonly opts: AuthenticatorOptions) {
-    this.now = opts.now ?? Date.now;
+    const now = opts.now ?? Date.now;
+    this.keys = new TtlCache(opts.cacheMs, now);
+    this.projects = new TtlCache(opts.cacheMs, now);
   }
 
   async authenticate(req: IncomingMessage): Promise<Identity> {
@@ -53,28 +57,21 @@ export class Authenticator {
     return { projectId: record.projectId, subject: `api-key:${record.id}`, role: record.role, via: 'api-key' };
   }
 
-  private async lookup(id: string): Promise<ApiKeyRecord | null> {
-    const cached = this.keys.get(id);
-    if (cached && cached.until > this.now()) return cached.record;
-    let record: ApiKeyRecord | null;
-    try {
-      record = await this.opts.store.findApiKey(id);
-    } catch (err) {
-      throw new UnavailableError('postgresql', { cause: err });
-    }
-    if (this.opts.cacheMs > 0) {
-      if (this.keys.size > 10_000) this.keys.clear();
-      this.keys.set(id, { record, until: this.now() + this.opts.cacheMs });
-    }
-    return record;
+  private lookup(id: string): Promise<ApiKeyRecord | null> {
+    return this.keys.get(id, () => fromDatabase(this.opts.store.findApiKey(id)));
   }
 
-  private async known(projectId: string): Promise<boolean> {
-    try {
-      return await this.opts.store.projectExists(projectId);
-    } catch (err) {
-      throw new UnavailableError('postgresql', { cause: err });
-    }
+  private known(projectId: string): Promise<boolean> {
+    return this.projects.get(projectId, () => fromDatabase(this.opts.store.projectExists(projectId)));
+  }
+}
+
+/** A failed lookup is the database being unavailable, not bad credentials. */
+async function fromDatabase<T>(query: Promise<T>): Promise<T> {
+  try {
+    return await query;
+  } catch (err) {
+    throw new UnavailableError('postgresql', { cause: err });
   }
 }
 

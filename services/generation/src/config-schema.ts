@@ -96,6 +96,11 @@ export const configSchema = commonEnv
     /** Sessions: the newest messages put before a prompt, at most this many and within this many tokens. */
     SESSION_WINDOW_MESSAGES: positiveInt(20),
     SESSION_TOKEN_BUDGET: positiveInt(1024),
+    /**
+     * Tokens (prompt + completion) a project may use per UTC day unless an admin set its own budget
+     * (setTokenBudget); 0: no default budget.
+     */
+    GENERATION_PROJECT_TOKENS_PER_DAY: z.coerce.number().int().nonnegative().default(0),
   })
   .superRefine((c, ctx) => {
     if (c.GENERATION_BACKEND_URL && !c.GENERATION_BACKEND_MODEL) {

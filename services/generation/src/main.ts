@@ -1,6 +1,5 @@
 // Composition root of the generation service: config -> dependencies -> servers -> lifecycle.
 import { tracing } from './instrumentation';
-import { randomUUID } from 'node:crypto';
 import {
   EventProducer,
   GrpcServer,
@@ -20,18 +19,12 @@ import { roles } from './graphql/roles';
 import { buildBackends } from './build-backends';
 import { createGenerationMetrics } from './metrics';
 import { migrations, schema } from './adapters/migrations';
-import { PgGenerationStore } from './adapters/generation-store.pg';
 import { GrpcPromptRegistry } from './adapters/prompt-registry.grpc';
 import { GrpcRetriever } from './adapters/retriever.grpc';
-import { activeTraceId } from './adapters/traced-backend';
 import { GrpcEmbedder } from './adapters/embedder.grpc';
-import { PgPipelineStore } from './adapters/pipeline-store.pg';
-import { PgSessionStore } from './adapters/session-store.pg';
-import { GenerationService } from './domain/generation-service';
-import { PipelineService } from './domain/pipeline-service';
-import { SessionService } from './domain/session-service';
 import { resolvers, type Context } from './graphql/resolvers';
 import { generatorGrpc } from './grpc/generator.grpc';
+import { projectServices } from './project-services';
 import { generateStreamPath, generateStreamRoute } from './http/generate-stream.sse';
 
 runMain(async () => {
@@ -56,44 +49,32 @@ runMain(async () => {
   const retriever = config.RETRIEVAL_ADDRESS ? new GrpcRetriever(config.RETRIEVAL_ADDRESS) : null;
   if (retriever) lifecycle.onStop('retrieval client', () => retriever.close());
 
-  const sessions = new SessionService(
-    new PgSessionStore(pool),
-    // Session tokens are counted with the embedded model's tokenizer, whichever model answers.
-    (text) => backends.embedded.countTextTokens(text),
-    { windowMessages: config.SESSION_WINDOW_MESSAGES, tokenBudget: config.SESSION_TOKEN_BUDGET },
-    { maxWindowMessages: 200, maxTokenBudget: 32_768, maxMessageChars: 100_000 },
-    randomUUID,
-  );
-  const generations = new GenerationService({
+  const embedder = config.ENCODER_ADDRESS ? new GrpcEmbedder(config.ENCODER_ADDRESS) : null;
+  if (embedder) lifecycle.onStop('encoder client', () => embedder.close());
+  const servicesFor = projectServices({
+    pool,
+    onEventsCommitted: () => relay.wake(),
     router: backends.router,
     registry,
     retriever,
-    store: new PgGenerationStore(pool, () => relay.wake()),
-    memory: sessions,
-    limits: {
+    embedder,
+    // Session tokens are counted with the embedded model's tokenizer, whichever model answers.
+    countTokens: (text) => backends.embedded.countTextTokens(text),
+    sessionDefaults: { windowMessages: config.SESSION_WINDOW_MESSAGES, tokenBudget: config.SESSION_TOKEN_BUDGET },
+    sessionLimits: { maxWindowMessages: 200, maxTokenBudget: 32_768, maxMessageChars: 100_000 },
+    generationLimits: {
       maxTokens: config.GENERATION_MAX_TOKENS,
       defaultMaxTokens: config.GENERATION_DEFAULT_MAX_TOKENS,
       defaultTemperature: config.GENERATION_DEFAULT_TEMPERATURE,
       timeoutMs: config.GENERATION_TIMEOUT_MS,
       maxCompletions: 8,
     },
-    traceId: activeTraceId,
-    newId: randomUUID,
+    pipelineTimeoutMs: config.PIPELINE_TIMEOUT_MS,
+    defaultTokensPerDay: config.GENERATION_PROJECT_TOKENS_PER_DAY,
     observer: generationMetrics.observer,
   });
-  const embedder = config.ENCODER_ADDRESS ? new GrpcEmbedder(config.ENCODER_ADDRESS) : null;
-  if (embedder) lifecycle.onStop('encoder client', () => embedder.close());
-  const pipelines = new PipelineService({
-    store: new PgPipelineStore(pool),
-    generations,
-    registry,
-    router: backends.router,
-    retriever,
-    embedder,
-    timeoutMs: config.PIPELINE_TIMEOUT_MS,
-    newId: randomUUID,
-    traceId: activeTraceId,
-  });
+
+  const generationsFor = (projectId: string) => servicesFor(projectId).generations;
 
   // In-flight generations stop when shutdown begins (recorded as cancelled), so streams end and
   // the servers drain within the grace period.
@@ -102,16 +83,16 @@ runMain(async () => {
   grpc.addService(
     'llmops.generation.v1.GeneratorService',
     generationV1.GeneratorServiceService,
-    generatorGrpc(grpc, generations, { logger, metrics, shutdown }),
+    generatorGrpc(grpc, generationsFor, { logger, metrics, shutdown }),
   );
   await grpc.start();
   await serveSubgraph<Context>(runtime, {
     typeDefs: readSchemaFile(__dirname),
     roles,
     resolvers,
-    context: async () => ({ generations, pipelines, sessions, signal: shutdown }),
+    context: async (_req, identity) => ({ ...servicesFor(identity.projectId), identity, signal: shutdown }),
     routes: {
-      [generateStreamPath]: generateStreamRoute({ generations, logger, maxBodyBytes: config.HTTP_MAX_BODY_BYTES, shutdown }),
+      [generateStreamPath]: generateStreamRoute({ generationsFor, logger, maxBodyBytes: config.HTTP_MAX_BODY_BYTES, shutdown }),
     },
   });
 

@@ -8,6 +8,7 @@ import type { StoredMessage } from '../src/domain/memory';
 import type { Pipeline, PipelineRun } from '../src/domain/pipeline-model';
 import type { PipelineStore } from '../src/domain/pipeline-service';
 import type { Session, SessionMessage, SessionStore } from '../src/domain/session-service';
+import type { TokenUsageStore } from '../src/domain/token-budget';
 
 export class MemoryGenerationStore implements GenerationStore {
   readonly records: Generation[] = [];
@@ -153,5 +154,21 @@ export class MemorySessionStore implements SessionStore {
   }
   async append(id: string, messages: StoredMessage[]) {
     this.messages.get(id)!.push(...messages.map((m) => ({ ...m, createdAt: new Date() })));
+  }
+}
+
+/** One project's token usage: what `use` adds (as recording a generation does) and the budget set. */
+export class MemoryTokenUsageStore implements TokenUsageStore {
+  readonly used = new Map<string, number>();
+  own: number | null = null;
+
+  use(day: string, tokens: number): void {
+    this.used.set(day, (this.used.get(day) ?? 0) + tokens);
+  }
+  async read(day: string) {
+    return { usedToday: this.used.get(day) ?? 0, ownTokensPerDay: this.own };
+  }
+  async setOwn(tokensPerDay: number | null) {
+    this.own = tokensPerDay;
   }
 }

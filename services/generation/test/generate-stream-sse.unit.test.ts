@@ -37,8 +37,9 @@ beforeAll(async () => {
     host: '127.0.0.1',
     port: 0,
     maxBodyBytes: 10_000,
-    authenticate: async () => anonymousIdentity,
-    routes: { [generateStreamPath]: generateStreamRoute({ generations, logger, maxBodyBytes: 10_000, shutdown: lifecycle.signal, keepAliveMs: 50 }) },
+    // A reader when the test says so; otherwise the default project's admin.
+    authenticate: async (req) => (req.headers['x-test-role'] === 'reader' ? { ...anonymousIdentity, role: 'reader' } : anonymousIdentity),
+    routes: { [generateStreamPath]: generateStreamRoute({ generationsFor: () => generations, logger, maxBodyBytes: 10_000, shutdown: lifecycle.signal, keepAliveMs: 50 }) },
   });
   url = `${server.url}${generateStreamPath}`;
 });
@@ -105,6 +106,14 @@ test('malformed requests are 400 with the field; generation errors are error eve
   const missing = await readEvents(await fetch(url, { method: 'POST', body: JSON.stringify({ template: 'Hello {{name}}' }) }));
   expect(missing).toEqual([{ event: 'error', data: expect.objectContaining({ code: 'BAD_USER_INPUT', missing: ['name'] }) }]);
   expect(store.records.find((g) => g.id === missing[0]!.data['generationId'])).toMatchObject({ status: 'FAILED' });
+});
+
+test('a reader may not generate: 403 FORBIDDEN, nothing recorded', async () => {
+  const before = store.records.length;
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-test-role': 'reader' }, body: JSON.stringify({ template: 'Hi' }) });
+  expect(res.status).toBe(403);
+  expect(await res.json()).toMatchObject({ error: { code: 'FORBIDDEN' } });
+  expect(store.records).toHaveLength(before);
 });
 
 test('a client that disconnects cancels the generation; it is recorded as CANCELLED', async () => {

@@ -33,7 +33,7 @@ beforeAll(async () => {
     newId: randomUUID,
   });
   const server = new GrpcServer({ logger, metrics, lifecycle, auth: InternalAuth.open(), host: '127.0.0.1', port: 0 });
-  server.addService('llmops.generation.v1.GeneratorService', pb.GeneratorServiceService, generatorGrpc(server, generations, { logger, metrics, shutdown: lifecycle.signal }));
+  server.addService('llmops.generation.v1.GeneratorService', pb.GeneratorServiceService, generatorGrpc(server, () => generations, { logger, metrics, shutdown: lifecycle.signal }));
   const port = await server.start();
   client = new pb.GeneratorServiceClient(`127.0.0.1:${port}`, credentials.createInsecure());
 });

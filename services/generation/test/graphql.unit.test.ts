@@ -6,13 +6,14 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import pino from 'pino';
 import type { ApolloServer } from '@apollo/server';
-import { createMetrics, createSubgraphServer, readSchemaFile } from '@llmops/platform';
+import { anonymousIdentity, createMetrics, createSubgraphServer, readSchemaFile } from '@llmops/platform';
 import { buildBackends, type Backends } from '../src/build-backends';
 import { GenerationService } from '../src/domain/generation-service';
 import { PipelineService } from '../src/domain/pipeline-service';
 import { SessionService } from '../src/domain/session-service';
+import { TokenBudget } from '../src/domain/token-budget';
 import { resolvers, type Context } from '../src/graphql/resolvers';
-import { FakePromptRegistry, MemoryGenerationStore, MemoryPipelineStore, MemorySessionStore } from './fakes';
+import { FakePromptRegistry, MemoryGenerationStore, MemoryPipelineStore, MemorySessionStore, MemoryTokenUsageStore } from './fakes';
 import { generationSettings, loadNodeLlamaCpp } from './model-fixture';
 
 let backends: Backends;
@@ -34,7 +35,7 @@ beforeAll(async () => {
     newId: randomUUID,
   });
   const pipelines = new PipelineService({ store: new MemoryPipelineStore(), generations, registry, router: backends.router, retriever: null, embedder: null, timeoutMs: 60_000, newId: randomUUID, traceId: () => null });
-  context = { generations, pipelines, sessions, signal: new AbortController().signal };
+  context = { generations, pipelines, sessions, budget: new TokenBudget(new MemoryTokenUsageStore(), 0, 'default'), identity: anonymousIdentity, signal: new AbortController().signal };
   server = createSubgraphServer<Context>({
     typeDefs: readSchemaFile(join(__dirname, '..', 'src')),
     resolvers,

@@ -30,7 +30,8 @@ export interface HttpServerOptions<TContext extends BaseContext> {
   authenticate: (req: IncomingMessage) => Promise<Identity>;
 }
 
-export type RawRoute = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+/** A route answered by its own handler, as the verified caller (`identity`; also the work's current identity). */
+export type RawRoute = (req: IncomingMessage, res: ServerResponse, identity: Identity) => Promise<void>;
 
 export interface RunningHttpServer {
   server: Server;
@@ -74,7 +75,7 @@ export async function startHttpServer<TContext extends BaseContext>(
       }
       default: {
         const raw = opts.routes?.[route];
-        if (raw) return asCaller(req, res, () => raw(req, res));
+        if (raw) return asCaller(req, res, (identity) => raw(req, res, identity));
         return sendJson(res, 404, { error: 'not found' });
       }
     }

@@ -1,6 +1,8 @@
-// Generations in PostgreSQL (schema `generation`), each written together with its
-// generation.completed.v1 event in the outbox.
+// One project's generations in PostgreSQL (schema `generation`), each written together with its
+// generation.completed.v1 event in the outbox and the project's token usage of the day. Every
+// read is bounded to the project: another project's generation is not found.
 import { enqueueEvent, withTransaction, type Pool } from '@llmops/platform';
+import { addTokenUsage } from './token-budget.pg';
 import type { Generation, Page } from '../domain/model';
 import type { GenerationStore } from '../domain/ports';
 import { schema } from './migrations';
@@ -64,14 +66,19 @@ const columns = [
 const json = (v: unknown) => (v === null || v === undefined ? null : JSON.stringify(v));
 
 export class PgGenerationStore implements GenerationStore {
-  constructor(private readonly pool: Pool, private readonly onEventsCommitted: () => void = () => {}) {}
+  constructor(
+    private readonly pool: Pool,
+    private readonly projectId: string,
+    private readonly onEventsCommitted: () => void = () => {},
+  ) {}
 
   async record(g: Generation): Promise<void> {
     await withTransaction(this.pool, async (client) => {
       await client.query(
-        `INSERT INTO ${schema}.generations (${columns.join(', ')})
-         VALUES (${columns.map((_, i) => `$${i + 1}`).join(', ')})`,
+        `INSERT INTO ${schema}.generations (project_id, ${columns.join(', ')})
+         VALUES ($1, ${columns.map((_, i) => `$${i + 2}`).join(', ')})`,
         [
+          this.projectId,
           g.id,
           g.status,
           g.promptId,
@@ -99,7 +106,9 @@ export class PgGenerationStore implements GenerationStore {
           g.createdAt,
         ],
       );
+      await addTokenUsage(client, this.projectId, g.createdAt, (g.promptTokens ?? 0) + (g.completionTokens ?? 0));
       await enqueueEvent(client, schema, 'generation.completed.v1', {
+        projectId: this.projectId,
         generationId: g.id,
         status: g.status,
         promptId: g.promptId,
@@ -123,7 +132,7 @@ export class PgGenerationStore implements GenerationStore {
 
   async findById(id: string): Promise<Generation | null> {
     if (!isUuid(id)) return null;
-    const { rows } = await this.pool.query<GenerationRow>(`SELECT * FROM ${schema}.generations WHERE id = $1`, [id]);
+    const { rows } = await this.pool.query<GenerationRow>(`SELECT * FROM ${schema}.generations WHERE id = $1 AND project_id = $2`, [id, this.projectId]);
     return rows[0] ? toGeneration(rows[0]) : null;
   }
 
@@ -131,10 +140,10 @@ export class PgGenerationStore implements GenerationStore {
     if (!isUuid(promptVersionId) || (after !== null && !isUuid(after))) return { items: [], hasNextPage: false };
     const { rows } = await this.pool.query<GenerationRow>(
       `SELECT * FROM ${schema}.generations g
-       WHERE g.prompt_version_id = $1
+       WHERE g.prompt_version_id = $1 AND g.project_id = $4
          AND ($3::uuid IS NULL OR (g.created_at, g.id) < (SELECT created_at, id FROM ${schema}.generations WHERE id = $3))
        ORDER BY g.created_at DESC, g.id DESC LIMIT $2`,
-      [promptVersionId, first + 1, after],
+      [promptVersionId, first + 1, after, this.projectId],
     );
     return { items: rows.slice(0, first).map(toGeneration), hasNextPage: rows.length > first };
   }

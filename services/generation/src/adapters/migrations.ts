@@ -79,4 +79,29 @@ export const migrations: Migration[] = [
       );
       CREATE INDEX generations_by_session ON generations (session_id, created_at) WHERE session_id IS NOT NULL;`,
   },
+  {
+    // Projects (see @llmops/platform identity): every row belongs to one; rows from before
+    // projects are the default project's. Pipeline names are unique per project. Token usage is
+    // counted per project and UTC day, in the transaction that records each generation.
+    id: '0003-projects-budgets',
+    sql: `
+      ALTER TABLE generations ADD COLUMN project_id text NOT NULL DEFAULT 'default';
+      ALTER TABLE pipelines ADD COLUMN project_id text NOT NULL DEFAULT 'default';
+      ALTER TABLE pipelines DROP CONSTRAINT pipelines_name_key;
+      ALTER TABLE pipelines ADD CONSTRAINT pipelines_project_name_key UNIQUE (project_id, name);
+      ALTER TABLE pipeline_runs ADD COLUMN project_id text NOT NULL DEFAULT 'default';
+      ALTER TABLE sessions ADD COLUMN project_id text NOT NULL DEFAULT 'default';
+      CREATE TABLE project_token_usage (
+        project_id text NOT NULL,
+        day date NOT NULL,
+        tokens bigint NOT NULL,
+        PRIMARY KEY (project_id, day)
+      );
+      CREATE TABLE project_token_budgets (
+        project_id text PRIMARY KEY,
+        tokens_per_day bigint NOT NULL CHECK (tokens_per_day > 0),
+        updated_by text NOT NULL,
+        updated_at timestamptz NOT NULL DEFAULT now()
+      );`,
+  },
 ];

@@ -1,5 +1,6 @@
-// Pipelines and their runs in PostgreSQL (schema `generation`); a run's node records are one
-// JSON array, written once when the run ends.
+// One project's pipelines and their runs in PostgreSQL (schema `generation`); a run's node
+// records are one JSON array, written once when the run ends. Names are unique per project, and
+// another project's pipeline or run is not found.
 import type { Pool } from '@llmops/platform';
 import type { NodeRun, Pipeline, PipelineRun } from '../domain/pipeline-model';
 import type { PipelineStore } from '../domain/pipeline-service';
@@ -31,37 +32,40 @@ interface RunRow {
 }
 
 export class PgPipelineStore implements PipelineStore {
-  constructor(private readonly pool: Pool) {}
+  constructor(
+    private readonly pool: Pool,
+    private readonly projectId: string,
+  ) {}
 
   async create(p: Pipeline): Promise<Pipeline | null> {
     const { rows } = await this.pool.query<PipelineRow>(
-      `INSERT INTO ${schema}.pipelines (id, name, description, definition, created_at) VALUES ($1, $2, $3, $4, $5)
-       ON CONFLICT (name) DO NOTHING RETURNING *`,
-      [p.id, p.name, p.description, JSON.stringify(p.definition), p.createdAt],
+      `INSERT INTO ${schema}.pipelines (id, name, description, definition, created_at, project_id) VALUES ($1, $2, $3, $4, $5, $6)
+       ON CONFLICT (project_id, name) DO NOTHING RETURNING *`,
+      [p.id, p.name, p.description, JSON.stringify(p.definition), p.createdAt, this.projectId],
     );
     return rows[0] ? toPipeline(rows[0]) : null;
   }
 
   async findByName(name: string): Promise<Pipeline | null> {
-    const { rows } = await this.pool.query<PipelineRow>(`SELECT * FROM ${schema}.pipelines WHERE name = $1`, [name]);
+    const { rows } = await this.pool.query<PipelineRow>(`SELECT * FROM ${schema}.pipelines WHERE name = $1 AND project_id = $2`, [name, this.projectId]);
     return rows[0] ? toPipeline(rows[0]) : null;
   }
 
   async findById(id: string): Promise<Pipeline | null> {
     if (!isUuid(id)) return null;
-    const { rows } = await this.pool.query<PipelineRow>(`SELECT * FROM ${schema}.pipelines WHERE id = $1`, [id]);
+    const { rows } = await this.pool.query<PipelineRow>(`SELECT * FROM ${schema}.pipelines WHERE id = $1 AND project_id = $2`, [id, this.projectId]);
     return rows[0] ? toPipeline(rows[0]) : null;
   }
 
   async list(): Promise<Pipeline[]> {
-    const { rows } = await this.pool.query<PipelineRow>(`SELECT * FROM ${schema}.pipelines ORDER BY name LIMIT 1000`);
+    const { rows } = await this.pool.query<PipelineRow>(`SELECT * FROM ${schema}.pipelines WHERE project_id = $1 ORDER BY name LIMIT 1000`, [this.projectId]);
     return rows.map(toPipeline);
   }
 
   async recordRun(r: PipelineRun): Promise<void> {
     await this.pool.query(
-      `INSERT INTO ${schema}.pipeline_runs (id, pipeline_id, status, inputs, outputs, nodes, session_id, trace_id, error, latency_ms, started_at, finished_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+      `INSERT INTO ${schema}.pipeline_runs (id, pipeline_id, status, inputs, outputs, nodes, session_id, trace_id, error, latency_ms, started_at, finished_at, project_id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
       [
         r.id,
         r.pipelineId,
@@ -75,6 +79,7 @@ export class PgPipelineStore implements PipelineStore {
         r.latencyMs,
         r.startedAt,
         r.finishedAt,
+        this.projectId,
       ],
     );
   }
@@ -82,8 +87,8 @@ export class PgPipelineStore implements PipelineStore {
   async findRun(id: string): Promise<PipelineRun | null> {
     if (!isUuid(id)) return null;
     const { rows } = await this.pool.query<RunRow>(
-      `SELECT r.*, p.name AS pipeline_name FROM ${schema}.pipeline_runs r JOIN ${schema}.pipelines p ON p.id = r.pipeline_id WHERE r.id = $1`,
-      [id],
+      `SELECT r.*, p.name AS pipeline_name FROM ${schema}.pipeline_runs r JOIN ${schema}.pipelines p ON p.id = r.pipeline_id WHERE r.id = $1 AND r.project_id = $2`,
+      [id, this.projectId],
     );
     return rows[0] ? toRun(rows[0]) : null;
   }
@@ -92,8 +97,8 @@ export class PgPipelineStore implements PipelineStore {
     if (!isUuid(pipelineId)) return [];
     const { rows } = await this.pool.query<RunRow>(
       `SELECT r.*, p.name AS pipeline_name FROM ${schema}.pipeline_runs r JOIN ${schema}.pipelines p ON p.id = r.pipeline_id
-       WHERE r.pipeline_id = $1 ORDER BY r.started_at DESC, r.id DESC LIMIT $2`,
-      [pipelineId, first],
+       WHERE r.pipeline_id = $1 AND r.project_id = $3 ORDER BY r.started_at DESC, r.id DESC LIMIT $2`,
+      [pipelineId, first, this.projectId],
     );
     return rows.map(toRun);
   }

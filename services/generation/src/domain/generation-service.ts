@@ -10,6 +10,7 @@ import { resolveParameters, type ParameterLimits } from './parameters';
 import { renderInlinePrompt, renderTemplate } from './template';
 import { deadlineSignal, linkSignals } from './signals';
 import { fenceText, fenceVariables, newFence, withDataInstruction } from './untrusted-data';
+import type { TokenBudget } from './token-budget';
 import {
   AugmentationUnavailableError,
   BackendUnavailableError,
@@ -52,6 +53,8 @@ export interface GenerationDeps {
   retriever: Retriever | null;
   store: GenerationStore;
   memory: ConversationMemory | null;
+  /** The project's token budget (see token-budget.ts); null: none. */
+  budget?: Pick<TokenBudget, 'admit'> | null;
   limits: GenerationLimits;
   traceId: () => string | null;
   newId: () => string;
@@ -69,6 +72,8 @@ interface Prepared {
   retrievedDocumentIds: string[];
   parameters: GenerationParameters;
   route: Route;
+  /** The prompt's tokens as the routed model counts them; null when its backend cannot count locally. */
+  promptTokens: number | null;
 }
 
 export class GenerationService {
@@ -123,6 +128,9 @@ export class GenerationService {
         throw new InputError(`n: must be from 1 to ${limits.maxCompletions}, got ${n}`, 'n', { limit: limits.maxCompletions });
       }
       prepared = await this.prepare(request, signal);
+      // The worst case of every completion must fit in what is left of the project's budget.
+      const promptTokens = prepared.promptTokens ?? estimateTokens(prepared.messages);
+      await this.deps.budget?.admit((promptTokens + prepared.parameters.maxTokens) * n);
     } catch (err) {
       const error = toDomainError(failure(err));
       const generation = { ...base, id: this.deps.newId(), latencyMs: this.elapsed(started) };
@@ -200,8 +208,17 @@ export class GenerationService {
     const parameters = resolveParameters(request.parameters, version?.modelParameters ?? {}, this.deps.limits);
     const route = this.deps.router.route(request.model ?? version?.modelParameters.model ?? null);
     const messages = [...leadingSystem(promptMessages), ...history, ...afterSystem(promptMessages)];
-    checkContext(route, messages, parameters);
-    return { version, inlinePrompt: request.source.kind === 'inline' ? request.source.prompt : null, messages, promptMessages, retrievedDocumentIds, parameters, route };
+    const promptTokens = checkContext(route, messages, parameters);
+    return {
+      version,
+      inlinePrompt: request.source.kind === 'inline' ? request.source.prompt : null,
+      messages,
+      promptMessages,
+      retrievedDocumentIds,
+      parameters,
+      route,
+      promptTokens,
+    };
   }
 
   private async sessionWindow(sessionId: string): Promise<ChatMessage[]> {
@@ -361,12 +378,17 @@ function toDomainError(err: unknown): DomainError {
   return new GenerationFailedError(err);
 }
 
-function checkContext(route: Route, messages: ChatMessage[], parameters: GenerationParameters): void {
+/** Throws PromptTooLongError when the prompt and its completion do not fit the model; returns the prompt's tokens when countable. */
+function checkContext(route: Route, messages: ChatMessage[], parameters: GenerationParameters): number | null {
   const promptTokens = route.backend.countPromptTokens(route.model.name, messages);
   if (promptTokens !== null && promptTokens + parameters.maxTokens > route.model.contextLength) {
     throw new PromptTooLongError(promptTokens, parameters.maxTokens, route.model.contextLength);
   }
+  return promptTokens;
 }
+
+/** A generous token estimate where the backend cannot count (remote models): one token per 3 characters. */
+const estimateTokens = (messages: ChatMessage[]) => Math.ceil(messages.reduce((sum, m) => sum + m.content.length, 0) / 3);
 
 /** Session history goes after the prompt's leading system messages and before the rest. */
 const leadingSystem = (messages: ChatMessage[]) => messages.slice(0, firstNonSystem(messages));

@@ -1,16 +1,14 @@
-import { DateTimeScalar, JSONScalar, NotFoundError } from '@llmops/platform';
+import { DateTimeScalar, JSONScalar, NotFoundError, type Identity } from '@llmops/platform';
 import type { ChatMessage, Generation } from '../domain/model';
-import type { GenerationService } from '../domain/generation-service';
 import type { NodeRun, Pipeline, PipelineRun } from '../domain/pipeline-model';
-import type { PipelineService } from '../domain/pipeline-service';
-import type { Session, SessionService } from '../domain/session-service';
+import type { Session } from '../domain/session-service';
+import type { ProjectServices } from '../project-services';
 import { toGenerateRequest, toVariables, type GenerateInput } from './inputs';
 import { fromNode, toNewPipeline, type CreatePipelineInput } from './pipeline-inputs';
 
-export interface Context {
-  generations: GenerationService;
-  pipelines: PipelineService;
-  sessions: SessionService;
+/** The caller's project's services (see project-services.ts). */
+export interface Context extends ProjectServices {
+  identity: Identity;
   /** Aborted at shutdown: in-flight generations stop and are recorded as cancelled. */
   signal: AbortSignal;
 }
@@ -34,6 +32,7 @@ export const resolvers = {
     pipelines: (_: unknown, __: unknown, ctx: Context) => ctx.pipelines.list(),
     pipelineRun: (_: unknown, args: { id: string }, ctx: Context) => ctx.pipelines.getRun(args.id),
     session: (_: unknown, args: { id: string }, ctx: Context) => ctx.sessions.get(args.id),
+    tokenBudget: (_: unknown, __: unknown, ctx: Context) => ctx.budget.status(),
   },
   Mutation: {
     generate: (_: unknown, { input }: { input: GenerateInput }, ctx: Context) =>
@@ -50,6 +49,7 @@ export const resolvers = {
       await ctx.sessions.append(args.sessionId, args.messages);
       return ctx.sessions.get(args.sessionId);
     },
+    setTokenBudget: (_: unknown, args: { tokensPerDay?: number | null }, ctx: Context) => ctx.budget.set(args.tokensPerDay ?? null, ctx.identity.subject),
   },
   GenerationModel: {
     __resolveReference: (ref: { name: string }, ctx: Context) => ctx.generations.router.models().find((m) => m.name === ref.name) ?? null,

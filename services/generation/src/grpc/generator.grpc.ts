@@ -1,4 +1,4 @@
-import { InputError, NotFoundError, type GrpcServer, type Logger, type Metrics } from '@llmops/platform';
+import { InputError, NotFoundError, type GrpcServer, type Identity, type Logger, type Metrics } from '@llmops/platform';
 import { generationV1 as pb, type promptRegistryV1 } from '@llmops/contracts';
 import type { GenerationService } from '../domain/generation-service';
 import type { ChatRole, FinishReason, Generation, GenerateRequest, GenerationStatus, PromptSource } from '../domain/model';
@@ -10,7 +10,8 @@ const service = 'llmops.generation.v1.GeneratorService';
 
 export function generatorGrpc(
   server: GrpcServer,
-  generations: GenerationService,
+  /** The generations of one project: every method works within the verified caller's project. */
+  generationsFor: (projectId: string) => GenerationService,
   deps: { logger: Logger; metrics: Metrics; shutdown: AbortSignal },
 ): pb.GeneratorServiceServer {
   /** Runs `fn` with a signal aborted when the call is cancelled or shutdown begins. */
@@ -22,10 +23,11 @@ export function generatorGrpc(
       linked.release();
     }
   };
+  const generationsOf = (identity: Identity) => generationsFor(identity.projectId);
   return {
     generate: server.unary(service, 'Generate', 'editor', (request: pb.GenerateRequest, ctx) =>
       untilShutdown(ctx.signal, async (signal) => {
-        const list = await generations.generateN(toGenerateRequest(request), request.n || 1, { signal });
+        const list = await generationsOf(ctx.identity).generateN(toGenerateRequest(request), request.n || 1, { signal });
         return { generations: list.map(toMessage) };
       }),
     ),
@@ -33,7 +35,7 @@ export function generatorGrpc(
       const request = stream.request;
       if (!request) throw new InputError('request is required', 'request');
       if (request.n > 1) throw new InputError('request.n: GenerateStream generates one completion', 'request.n');
-      const generation = await untilShutdown(ctx.signal, (signal) => generations.generate(toGenerateRequest(request), {
+      const generation = await untilShutdown(ctx.signal, (signal) => generationsOf(ctx.identity).generate(toGenerateRequest(request), {
         signal,
         timeoutMs: ctx.remainingMs,
         onEvent: (e) =>
@@ -57,11 +59,11 @@ export function generatorGrpc(
         maxTokens: request.maxTokens || undefined,
         temperature: request.temperature || undefined,
       });
-      const list = await untilShutdown(ctx.signal, (signal) => generations.generateN(generate, n, { signal }));
+      const list = await untilShutdown(ctx.signal, (signal) => generationsOf(ctx.identity).generateN(generate, n, { signal }));
       return { documents: list.map((g) => g.output ?? ''), generationIds: list.map((g) => g.id), model: list[0]?.model ?? '' };
     }),
-    getGeneration: server.unary(service, 'GetGeneration', 'reader', async (request: pb.GetGenerationRequest) => {
-      const generation = await generations.findById(request.id);
+    getGeneration: server.unary(service, 'GetGeneration', 'reader', async (request: pb.GetGenerationRequest, ctx) => {
+      const generation = await generationsOf(ctx.identity).findById(request.id);
       if (!generation) throw new NotFoundError('Generation', request.id);
       return { generation: toMessage(generation) };
     }),

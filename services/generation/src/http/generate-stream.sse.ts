@@ -1,9 +1,10 @@
 // POST /v1/generate/stream (JSON body) and GET /v1/generate/stream?input=<JSON> (for
 // EventSource): a generation streamed as Server-Sent Events. Events: `started`, `text` (one per
 // piece of output), then `completed` with the recorded generation, or `error`. A client that
-// disconnects cancels the generation (recorded as CANCELLED with the partial output).
+// disconnects cancels the generation (recorded as CANCELLED with the partial output). Like the
+// generate mutation, it needs an editor, and generates in the caller's project.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { DomainError, InputError, type Logger, type RawRoute } from '@llmops/platform';
+import { DomainError, InputError, requireRole, type Logger, type RawRoute } from '@llmops/platform';
 import type { GenerationService } from '../domain/generation-service';
 import type { Generation, GenerateRequest } from '../domain/model';
 import { parseGenerateInput } from '../graphql/inputs';
@@ -12,7 +13,8 @@ import { linkSignals } from '../domain/signals';
 export const generateStreamPath = '/v1/generate/stream';
 
 export interface StreamRouteOptions {
-  generations: GenerationService;
+  /** The generations of one project (the caller's). */
+  generationsFor: (projectId: string) => GenerationService;
   logger: Logger;
   maxBodyBytes: number;
   /** Aborted at shutdown. */
@@ -22,7 +24,7 @@ export interface StreamRouteOptions {
 }
 
 export function generateStreamRoute(opts: StreamRouteOptions): RawRoute {
-  return async (req, res) => {
+  return async (req, res, identity) => {
     if (req.method === 'OPTIONS') {
       res.writeHead(204, { allow: 'GET, POST, OPTIONS' }).end();
       return;
@@ -33,10 +35,11 @@ export function generateStreamRoute(opts: StreamRouteOptions): RawRoute {
     }
     let request: GenerateRequest;
     try {
+      requireRole(identity, 'editor', `POST ${generateStreamPath}`);
       request = parseGenerateInput(await readInput(req, opts.maxBodyBytes));
     } catch (err) {
       const e = err instanceof DomainError ? err : new InputError('request body is not valid JSON', 'body');
-      sendJson(res, e instanceof BodyTooLargeError ? 413 : 400, { error: { code: e.code, message: e.message, ...e.details } });
+      sendJson(res, e instanceof BodyTooLargeError ? 413 : e.code === 'FORBIDDEN' ? 403 : 400, { error: { code: e.code, message: e.message, ...e.details } });
       return;
     }
 
@@ -59,7 +62,7 @@ export function generateStreamRoute(opts: StreamRouteOptions): RawRoute {
     }, opts.keepAliveMs ?? 15_000);
     const linked = linkSignals(disconnected.signal, opts.shutdown);
     try {
-      const generation = await opts.generations.generate(request, {
+      const generation = await opts.generationsFor(identity.projectId).generate(request, {
         signal: linked.signal,
         onEvent: (e) => (e.type === 'text' ? send('text', { text: e.text }) : send('started', e)),
       });
