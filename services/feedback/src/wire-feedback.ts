@@ -1,6 +1,6 @@
 // Wires the feedback feature for the composition root: Kafka producer and consumers, the
 // PostgreSQL store, the generation service's GetGeneration (for generations whose event has not
-// arrived yet), metrics and the service.
+// arrived yet), metrics, and the service for each project (feedbackFor).
 import { randomUUID } from 'node:crypto';
 import { EventProducer, createKafka, ensureTopics, type Pool, type Runtime } from '@llmops/platform';
 import type { Config } from './config';
@@ -18,9 +18,7 @@ export function wireFeedback(runtime: Runtime, config: Config, pool: Pool) {
   lifecycle.onStop('kafka producer', () => producer.disconnect());
   const lookup = new GrpcGenerationLookup(config.GENERATION_ADDRESS, config.FEEDBACK_GENERATION_LOOKUP_DEADLINE_MS);
   lifecycle.onStop('generation lookup client', () => lookup.close());
-  const feedback = new FeedbackService({
-    store: new PgFeedbackStore(pool),
-    publisher: new KafkaFeedbackPublisher(producer),
+  const shared = {
     lookup,
     limits: {
       scoreMin: config.FEEDBACK_SCORE_MIN,
@@ -34,12 +32,15 @@ export function wireFeedback(runtime: Runtime, config: Config, pool: Pool) {
     observer: createFeedbackMetrics(metrics, { min: config.FEEDBACK_SCORE_MIN, max: config.FEEDBACK_SCORE_MAX }),
     newId: randomUUID,
     now: () => new Date(),
-  });
-  const facts = generationFactsConsumer(kafka, feedback, logger, metrics);
+  };
+  /** One project's feedback: its store and events are bounded to the project. */
+  const feedbackFor = (projectId: string) =>
+    new FeedbackService({ ...shared, store: new PgFeedbackStore(pool, projectId), publisher: new KafkaFeedbackPublisher(producer, projectId) });
+  const facts = generationFactsConsumer(kafka, feedbackFor, logger, metrics);
   lifecycle.onStop('generation facts consumer', () => facts.stop());
   const applier = submittedFeedbackConsumer(
     kafka,
-    feedback,
+    feedbackFor,
     { batchSize: config.FEEDBACK_CONSUMER_BATCH_SIZE, partitionsConsumedConcurrently: config.FEEDBACK_CONSUMER_PARTITIONS_CONCURRENTLY },
     logger,
     metrics,
@@ -47,7 +48,7 @@ export function wireFeedback(runtime: Runtime, config: Config, pool: Pool) {
   lifecycle.onStop('feedback consumer', () => applier.stop());
   let factsRunning = false;
   return {
-    feedback,
+    feedbackFor,
     /** Creates the topics and connects the producer, in the background (readiness waits for it). */
     connect: () =>
       lifecycle.dependency('kafka', async () => {

@@ -1,6 +1,7 @@
 // In-memory fakes of the evaluation domain's own ports, for unit tests of run orchestration.
 // The generator fake is a scripted port, not a model: tests say what each call answers.
 import { randomUUID } from 'node:crypto';
+import { currentIdentity, type Identity } from '@llmops/platform';
 import type { DatasetItem, DatasetItemPage, DatasetItemStore, NewDatasetItem } from '../src/domain/dataset-items';
 import type { EvaluationRun, GenerationParameters, ItemResult, NewEvaluationRun, PromptRef, RunProgress, RunStatus } from '../src/domain/evaluation/model';
 import type { Embedder, EvaluationStore, GeneratedText, Generator, ProgressLog } from '../src/domain/evaluation/ports';
@@ -131,6 +132,8 @@ type Answer = (prompt: PromptRef, variables: Record<string, unknown>, parameters
 /** Answers each call with `answer`; calls past `allow(n)` wait until release(), to interrupt runs mid-way. */
 export class ScriptedGenerator implements Generator {
   readonly calls: Array<{ prompt: PromptRef; variables: Record<string, unknown>; parameters: GenerationParameters }> = [];
+  /** Who each call acted as (the identity its gRPC call would sign). */
+  readonly identities: Array<Identity | undefined> = [];
   private allowed = Infinity;
   private gate: Promise<void> = Promise.resolve();
   private openGate: () => void = () => undefined;
@@ -150,6 +153,7 @@ export class ScriptedGenerator implements Generator {
 
   async generate(prompt: PromptRef, variables: Record<string, unknown>, parameters: GenerationParameters, signal: AbortSignal): Promise<GeneratedText> {
     this.calls.push({ prompt, variables, parameters });
+    this.identities.push(currentIdentity());
     if (this.calls.length > this.allowed) {
       await Promise.race([
         this.gate,

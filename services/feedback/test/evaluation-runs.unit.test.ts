@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { UnavailableError } from '@llmops/platform';
+import { runAs, UnavailableError, type Identity } from '@llmops/platform';
 import { PeerServiceError } from '../src/domain/evaluation/errors';
 import type { NewEvaluationRun } from '../src/domain/evaluation/model';
-import { EvaluationRunService } from '../src/domain/evaluation/run-service';
+import { EvaluationRunService, type RunServiceDeps } from '../src/domain/evaluation/run-service';
+import { RunJobs } from '../src/domain/evaluation/run-jobs';
 import type { GeneratedText } from '../src/domain/evaluation/ports';
 import { LetterEmbedder, MemoryDatasetItemStore, MemoryEvaluationStore, MemoryLog, ScriptedGenerator } from './evaluation-fakes';
 
@@ -20,9 +21,18 @@ async function setup(answer = answerer, concurrency = 2) {
   const log = new MemoryLog();
   const datasetId = randomUUID();
   items.datasets.add(datasetId);
-  const service = new EvaluationRunService({ store, items, generator, embedder, log, concurrency });
-  return { items, store, generator, embedder, log, datasetId, service };
+  const jobs = new RunJobs();
+  const service = new EvaluationRunService({ store, items, generator, embedder, log, concurrency, jobs, projectId: 'p1' });
+  return { items, store, generator, embedder, log, datasetId, service, jobs };
 }
+
+/** The run service of the same project in another process (or after a restart): jobs of its own. */
+const anotherProcess = (deps: Pick<RunServiceDeps, 'store' | 'items' | 'generator' | 'embedder' | 'log'>): RunServiceDeps => ({
+  ...deps,
+  concurrency: 1,
+  jobs: new RunJobs(),
+  projectId: 'p1',
+});
 
 const runInput = (datasetId: string, over: Partial<NewEvaluationRun> = {}): NewEvaluationRun => ({
   datasetId,
@@ -138,23 +148,39 @@ test('cancel keeps what was scored; resume does only the rest, never an item twi
 });
 
 test('a restarted service resumes RUNNING runs by itself', async () => {
-  const { items, store, generator, embedder, log, datasetId, service } = await setup(answerer, 1);
+  const { items, store, generator, embedder, log, datasetId, service, jobs } = await setup(answerer, 1);
   await items.add(datasetId, Array.from({ length: 3 }, (_, i) => ({ variables: { q: `q${i}` }, expectedOutput: null, expectedDocumentIds: [] })));
   generator.allow(1);
   const run = await service.start(runInput(datasetId));
   while (store.results.length < 1 || generator.calls.length < 2) await new Promise((r) => setImmediate(r));
-  await service.stop(); // the process is going down: the run stays RUNNING
+  await jobs.stop(); // the process is going down: the run stays RUNNING
   generator.release();
   expect((await service.get(run.id))!.status).toBe('RUNNING');
   expect(store.results).toHaveLength(1);
 
-  const restarted = new EvaluationRunService({ store, items, generator, embedder, log, concurrency: 1 });
+  const restarted = new EvaluationRunService(anotherProcess({ store, items, generator, embedder, log }));
   expect(await restarted.resumeUnfinished()).toBe(1);
   await restarted.settled(run.id);
   expect((await restarted.get(run.id))!.status).toBe('SUCCEEDED');
   expect(store.results).toHaveLength(3);
   expect(generator.calls.filter((c) => c.variables['q'] === 'q0')).toHaveLength(1);
   expect(log.lines.map((l) => l.message)).toContain('evaluation run resumed');
+});
+
+test("a run's background work acts for the run's project, whoever started it, and after a restart too", async () => {
+  const { items, store, generator, embedder, log, datasetId, service, jobs } = await setup(answerer, 1);
+  await items.add(datasetId, [{ variables: { q: 'a' }, expectedOutput: null, expectedDocumentIds: [] }, { variables: { q: 'b' }, expectedOutput: null, expectedDocumentIds: [] }]);
+  generator.allow(1);
+  const caller: Identity = { projectId: 'other', subject: 'key-1', role: 'admin', via: 'api-key' };
+  const run = await runAs(caller, () => service.start(runInput(datasetId)));
+  while (generator.calls.length < 2) await new Promise((r) => setImmediate(r));
+  await jobs.stop();
+  generator.release();
+  const restarted = new EvaluationRunService(anotherProcess({ store, items, generator, embedder, log }));
+  await restarted.resumeUnfinished();
+  await restarted.settled(run.id);
+  expect(generator.calls.length).toBeGreaterThanOrEqual(3);
+  for (const identity of generator.identities) expect(identity).toEqual({ projectId: 'p1', subject: 'service:feedback', role: 'editor', via: 'service' });
 });
 
 test('an unreachable generation service fails the run without recording the item; resuming finishes it', async () => {
@@ -226,7 +252,7 @@ test('two instances: only the one holding the run processes it, and a cancel on 
   const run = await service.start(runInput(datasetId));
   while (store.results.length < 1 || generator.calls.length < 2) await new Promise((r) => setImmediate(r));
 
-  const other = new EvaluationRunService({ store, items, generator, embedder, log, concurrency: 1 });
+  const other = new EvaluationRunService(anotherProcess({ store, items, generator, embedder, log }));
   expect(await other.resumeUnfinished()).toBe(1);
   await other.settled(run.id);
   expect(generator.calls).toHaveLength(2); // the other instance did not start the run a second time

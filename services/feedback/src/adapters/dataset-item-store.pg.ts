@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { withTransaction, type Pool } from '@llmops/platform';
+import { NotFoundError, withTransaction, type Pool } from '@llmops/platform';
 import type { DatasetItem, DatasetItemPage, DatasetItemStore, NewDatasetItem } from '../domain/dataset-items';
 import { schema } from './migrations';
 
@@ -23,11 +23,15 @@ export const toDatasetItem = (r: DatasetItemRow): DatasetItem => ({
   createdAt: r.created_at,
 });
 
+/** The items of one project's datasets: every query is bounded to `projectId` through the dataset. */
 export class PgDatasetItemStore implements DatasetItemStore {
-  constructor(private readonly pool: Pool) {}
+  constructor(
+    private readonly pool: Pool,
+    private readonly projectId: string,
+  ) {}
 
   async datasetExists(datasetId: string): Promise<boolean> {
-    const { rowCount } = await this.pool.query(`SELECT 1 FROM ${schema}.datasets WHERE id = $1`, [datasetId]);
+    const { rowCount } = await this.pool.query(`SELECT 1 FROM ${schema}.datasets WHERE project_id = $1 AND id = $2`, [this.projectId, datasetId]);
     return (rowCount ?? 0) > 0;
   }
 
@@ -37,10 +41,11 @@ export class PgDatasetItemStore implements DatasetItemStore {
       for (const item of items) {
         const { rows } = await client.query<DatasetItemRow>(
           `INSERT INTO ${schema}.dataset_items (id, dataset_id, variables, expected_output, expected_document_ids)
-           VALUES ($1, $2, $3, $4, $5) RETURNING *`,
-          [randomUUID(), datasetId, JSON.stringify(item.variables), item.expectedOutput, item.expectedDocumentIds],
+           SELECT $1::uuid, d.id, $3::jsonb, $4::text, $5::text[] FROM ${schema}.datasets d WHERE d.id = $2 AND d.project_id = $6 RETURNING *`,
+          [randomUUID(), datasetId, JSON.stringify(item.variables), item.expectedOutput, item.expectedDocumentIds, this.projectId],
         );
-        added.push(toDatasetItem(rows[0]!));
+        if (!rows[0]) throw new NotFoundError('dataset', datasetId);
+        added.push(toDatasetItem(rows[0]));
       }
       return added;
     });
@@ -48,14 +53,18 @@ export class PgDatasetItemStore implements DatasetItemStore {
 
   async list(datasetId: string, first: number, after: number | null): Promise<DatasetItemPage> {
     const { rows } = await this.pool.query<DatasetItemRow>(
-      `SELECT * FROM ${schema}.dataset_items WHERE dataset_id = $1 AND position > $2 ORDER BY position LIMIT $3`,
-      [datasetId, after ?? 0, first + 1],
+      `SELECT i.* FROM ${schema}.dataset_items i JOIN ${schema}.datasets d ON d.id = i.dataset_id
+       WHERE d.project_id = $4 AND i.dataset_id = $1 AND i.position > $2 ORDER BY i.position LIMIT $3`,
+      [datasetId, after ?? 0, first + 1, this.projectId],
     );
     return { items: rows.slice(0, first).map(toDatasetItem), hasNextPage: rows.length > first };
   }
 
   async get(itemId: string): Promise<DatasetItem | null> {
-    const { rows } = await this.pool.query<DatasetItemRow>(`SELECT * FROM ${schema}.dataset_items WHERE id = $1`, [itemId]);
+    const { rows } = await this.pool.query<DatasetItemRow>(
+      `SELECT i.* FROM ${schema}.dataset_items i JOIN ${schema}.datasets d ON d.id = i.dataset_id WHERE d.project_id = $1 AND i.id = $2`,
+      [this.projectId, itemId],
+    );
     return rows[0] ? toDatasetItem(rows[0]) : null;
   }
 }

@@ -12,14 +12,18 @@ interface Row {
 
 const toDataset = (r: Row): Dataset => ({ id: r.id, name: r.name, description: r.description, createdAt: r.created_at });
 
+/** One project's datasets: every query is bounded to `projectId`. */
 export class PgDatasetStore implements DatasetStore {
-  constructor(private readonly pool: Pool) {}
+  constructor(
+    private readonly pool: Pool,
+    private readonly projectId: string,
+  ) {}
 
   async create(input: NewDataset): Promise<Dataset> {
     try {
       const { rows } = await this.pool.query<Row>(
-        `INSERT INTO ${schema}.datasets (id, name, description) VALUES ($1, $2, $3) RETURNING *`,
-        [randomUUID(), input.name, input.description],
+        `INSERT INTO ${schema}.datasets (id, project_id, name, description) VALUES ($1, $2, $3, $4) RETURNING *`,
+        [randomUUID(), this.projectId, input.name, input.description],
       );
       return toDataset(rows[0]!);
     } catch (err) {
@@ -31,7 +35,12 @@ export class PgDatasetStore implements DatasetStore {
   }
 
   async list(): Promise<Dataset[]> {
-    const { rows } = await this.pool.query<Row>(`SELECT * FROM ${schema}.datasets ORDER BY name`);
+    const { rows } = await this.pool.query<Row>(`SELECT * FROM ${schema}.datasets WHERE project_id = $1 ORDER BY name`, [this.projectId]);
     return rows.map(toDataset);
+  }
+
+  async get(id: string): Promise<Dataset | null> {
+    const { rows } = await this.pool.query<Row>(`SELECT * FROM ${schema}.datasets WHERE project_id = $1 AND id = $2`, [this.projectId, id]);
+    return rows[0] ? toDataset(rows[0]) : null;
   }
 }

@@ -61,11 +61,25 @@ const toResult = (r: ResultRow): ItemResult => ({
 });
 
 const finished: RunStatus[] = ['SUCCEEDED', 'FAILED', 'CANCELLED'];
+/** Rows of results whose run is the project's (parameter `param` holds the project id). */
+const ofProjectRun = (param: string) => `run_id IN (SELECT id FROM ${schema}.evaluation_runs WHERE project_id = ${param})`;
+
+/** The projects that have runs a restarted service must pick up again. */
+export async function projectsWithUnfinishedRuns(pool: Pool): Promise<string[]> {
+  const { rows } = await pool.query<{ project_id: string }>(
+    `SELECT DISTINCT project_id FROM ${schema}.evaluation_runs WHERE status IN ('PENDING', 'RUNNING') ORDER BY project_id`,
+  );
+  return rows.map((r) => r.project_id);
+}
 /** First key of the session advisory locks that mark the process working on a run. */
 const runLockClass = 7_301;
 
+/** One project's evaluation runs and results: every query is bounded to `projectId`. */
 export class PgEvaluationStore implements EvaluationStore {
-  constructor(private readonly pool: Pool) {}
+  constructor(
+    private readonly pool: Pool,
+    private readonly projectId: string,
+  ) {}
 
   createRun(input: NewEvaluationRun): Promise<EvaluationRun> {
     return withTransaction(this.pool, async (client) => {
@@ -75,8 +89,8 @@ export class PgEvaluationStore implements EvaluationStore {
       );
       const { rows } = await client.query<RunRow>(
         `INSERT INTO ${schema}.evaluation_runs
-           (id, dataset_id, prompt, judge_prompt, judge_scale, metrics, parameters, status, total, last_position)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, 'PENDING', $8, $9) RETURNING *`,
+           (id, dataset_id, prompt, judge_prompt, judge_scale, metrics, parameters, status, total, last_position, project_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 'PENDING', $8, $9, $10) RETURNING *`,
         [
           randomUUID(),
           input.datasetId,
@@ -87,6 +101,7 @@ export class PgEvaluationStore implements EvaluationStore {
           JSON.stringify(input.parameters),
           Number(counts[0]!.total),
           counts[0]!.last_position ?? 0,
+          this.projectId,
         ],
       );
       return toRun(rows[0]!);
@@ -94,14 +109,14 @@ export class PgEvaluationStore implements EvaluationStore {
   }
 
   async getRun(id: string): Promise<EvaluationRun | null> {
-    const { rows } = await this.pool.query<RunRow>(`SELECT * FROM ${schema}.evaluation_runs WHERE id = $1`, [id]);
+    const { rows } = await this.pool.query<RunRow>(`SELECT * FROM ${schema}.evaluation_runs WHERE id = $1 AND project_id = $2`, [id, this.projectId]);
     return rows[0] ? toRun(rows[0]) : null;
   }
 
   async listRuns(datasetId: string): Promise<EvaluationRun[]> {
     const { rows } = await this.pool.query<RunRow>(
-      `SELECT * FROM ${schema}.evaluation_runs WHERE dataset_id = $1 ORDER BY created_at DESC, id`,
-      [datasetId],
+      `SELECT * FROM ${schema}.evaluation_runs WHERE dataset_id = $1 AND project_id = $2 ORDER BY created_at DESC, id`,
+      [datasetId, this.projectId],
     );
     return rows.map(toRun);
   }
@@ -131,7 +146,8 @@ export class PgEvaluationStore implements EvaluationStore {
 
   async listUnfinishedRuns(): Promise<EvaluationRun[]> {
     const { rows } = await this.pool.query<RunRow>(
-      `SELECT * FROM ${schema}.evaluation_runs WHERE status IN ('PENDING', 'RUNNING') ORDER BY created_at`,
+      `SELECT * FROM ${schema}.evaluation_runs WHERE project_id = $1 AND status IN ('PENDING', 'RUNNING') ORDER BY created_at`,
+      [this.projectId],
     );
     return rows.map(toRun);
   }
@@ -143,8 +159,8 @@ export class PgEvaluationStore implements EvaluationStore {
          error = CASE WHEN $4::boolean THEN $5 ELSE error END,
          started_at = CASE WHEN $3 = 'RUNNING' THEN coalesce(started_at, now()) ELSE started_at END,
          finished_at = CASE WHEN $3 = ANY($6::text[]) THEN now() ELSE NULL END
-       WHERE id = $1 AND status = ANY($2::text[]) RETURNING *`,
-      [id, from, to, error !== undefined, error ?? null, finished],
+       WHERE id = $1 AND project_id = $7 AND status = ANY($2::text[]) RETURNING *`,
+      [id, from, to, error !== undefined, error ?? null, finished, this.projectId],
     );
     return rows[0] ? toRun(rows[0]) : null;
   }
@@ -152,10 +168,10 @@ export class PgEvaluationStore implements EvaluationStore {
   async pendingItems(run: EvaluationRun): Promise<DatasetItem[]> {
     const { rows } = await this.pool.query<DatasetItemRow>(
       `SELECT i.* FROM ${schema}.dataset_items i, ${schema}.evaluation_runs r
-       WHERE r.id = $1 AND i.dataset_id = r.dataset_id AND i.position <= r.last_position
+       WHERE r.id = $1 AND r.project_id = $2 AND i.dataset_id = r.dataset_id AND i.position <= r.last_position
          AND NOT EXISTS (SELECT 1 FROM ${schema}.evaluation_results x WHERE x.run_id = r.id AND x.item_id = i.id)
        ORDER BY i.position`,
-      [run.id],
+      [run.id, this.projectId],
     );
     return rows.map(toDatasetItem);
   }
@@ -163,9 +179,10 @@ export class PgEvaluationStore implements EvaluationStore {
   async saveResult(result: Omit<ItemResult, 'createdAt'>): Promise<boolean> {
     const { rowCount } = await this.pool.query(
       `INSERT INTO ${schema}.evaluation_results (run_id, item_id, item_position, output, generation_id, scores, error, latency_ms)
-       SELECT $1, i.id, i.position, $3, $4, $5, $6, $7 FROM ${schema}.dataset_items i WHERE i.id = $2
+       SELECT r.id, i.id, i.position, $3, $4, $5, $6, $7 FROM ${schema}.dataset_items i, ${schema}.evaluation_runs r
+       WHERE i.id = $2 AND r.id = $1 AND r.project_id = $8 AND i.dataset_id = r.dataset_id
        ON CONFLICT (run_id, item_id) DO NOTHING`,
-      [result.runId, result.itemId, result.output, result.generationId, JSON.stringify(result.scores), result.error, Math.round(result.latencyMs)],
+      [result.runId, result.itemId, result.output, result.generationId, JSON.stringify(result.scores), result.error, Math.round(result.latencyMs), this.projectId],
     );
     return (rowCount ?? 0) > 0;
   }
@@ -174,14 +191,14 @@ export class PgEvaluationStore implements EvaluationStore {
     const [counts, means, run] = await Promise.all([
       this.pool.query<{ processed: string; failed: string }>(
         `SELECT count(*) AS processed, count(*) FILTER (WHERE error IS NOT NULL) AS failed
-         FROM ${schema}.evaluation_results WHERE run_id = $1`,
-        [runId],
+         FROM ${schema}.evaluation_results WHERE run_id = $1 AND ${ofProjectRun('$2')}`,
+        [runId, this.projectId],
       ),
       this.pool.query<{ metric: EvaluationMetric; mean: number | null; count: string }>(
         `SELECT s->>'metric' AS metric, avg((s->>'value')::float8) AS mean, count(s->>'value') AS count
          FROM ${schema}.evaluation_results r, jsonb_array_elements(r.scores) s
-         WHERE r.run_id = $1 GROUP BY 1`,
-        [runId],
+         WHERE r.run_id = $1 AND ${ofProjectRun('$2')} GROUP BY 1`,
+        [runId, this.projectId],
       ),
       this.getRun(runId),
     ]);
@@ -199,18 +216,18 @@ export class PgEvaluationStore implements EvaluationStore {
   async listResults(runId: string, first: number, after: string | null): Promise<{ items: ItemResult[]; hasNextPage: boolean }> {
     const { rows } = await this.pool.query<ResultRow>(
       `SELECT * FROM ${schema}.evaluation_results
-       WHERE run_id = $1 AND item_position > coalesce(
+       WHERE run_id = $1 AND ${ofProjectRun('$4')} AND item_position > coalesce(
          (SELECT item_position FROM ${schema}.evaluation_results WHERE run_id = $1 AND item_id::text = $2), 0)
        ORDER BY item_position LIMIT $3`,
-      [runId, after ?? '', first + 1],
+      [runId, after ?? '', first + 1, this.projectId],
     );
     return { items: rows.slice(0, first).map(toResult), hasNextPage: rows.length > first };
   }
 
   async allResults(runId: string): Promise<ItemResult[]> {
     const { rows } = await this.pool.query<ResultRow>(
-      `SELECT * FROM ${schema}.evaluation_results WHERE run_id = $1 ORDER BY item_position`,
-      [runId],
+      `SELECT * FROM ${schema}.evaluation_results WHERE run_id = $1 AND ${ofProjectRun('$2')} ORDER BY item_position`,
+      [runId, this.projectId],
     );
     return rows.map(toResult);
   }

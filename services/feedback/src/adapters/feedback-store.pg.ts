@@ -1,4 +1,5 @@
-// Feedback, generation facts and per-version aggregates in PostgreSQL. A batch of feedback is
+// One project's feedback, generation facts and per-version aggregates in PostgreSQL: every query
+// is bounded to the project (another project's generation or feedback is not there). A batch of feedback is
 // applied by one statement: the rows whose id is new are inserted and exactly those are added to
 // the minute aggregates, so a redelivered or resubmitted feedback changes nothing.
 import { UnavailableError, isConnectionError, type Pool } from '@llmops/platform';
@@ -58,21 +59,21 @@ const toFact = (r: FactRow): GenerationFact => ({
 const applySql = `
 WITH input AS (
   SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(
-    id uuid, generation_id uuid, prompt_version_id uuid, prompt_name text, score double precision,
+    project_id text, id uuid, generation_id uuid, prompt_version_id uuid, prompt_name text, score double precision,
     thumbs text, comment text, labels text[], user_name text, created_at timestamptz)
 ), inserted AS (
-  INSERT INTO ${schema}.feedback_entries (id, generation_id, prompt_version_id, prompt_name, score, thumbs, comment, labels, user_name, created_at)
-  SELECT id, generation_id, prompt_version_id, prompt_name, score, thumbs, comment, coalesce(labels, '{}'), user_name, created_at FROM input
-  ON CONFLICT (id) DO NOTHING
-  RETURNING id, prompt_version_id, score, thumbs, created_at
+  INSERT INTO ${schema}.feedback_entries (project_id, id, generation_id, prompt_version_id, prompt_name, score, thumbs, comment, labels, user_name, created_at)
+  SELECT project_id, id, generation_id, prompt_version_id, prompt_name, score, thumbs, comment, coalesce(labels, '{}'), user_name, created_at FROM input
+  ON CONFLICT (project_id, id) DO NOTHING
+  RETURNING project_id, id, prompt_version_id, score, thumbs, created_at
 ), aggregated AS (
   INSERT INTO ${schema}.feedback_version_minutes AS t
-    (prompt_version_id, minute, feedback_count, score_count, score_sum, thumbs_count, thumbs_up_count)
-  SELECT prompt_version_id, date_trunc('minute', created_at), count(*), count(score), coalesce(sum(score), 0),
+    (project_id, prompt_version_id, minute, feedback_count, score_count, score_sum, thumbs_count, thumbs_up_count)
+  SELECT project_id, prompt_version_id, date_trunc('minute', created_at), count(*), count(score), coalesce(sum(score), 0),
          count(thumbs), count(*) FILTER (WHERE thumbs = 'UP')
   FROM inserted WHERE prompt_version_id IS NOT NULL
-  GROUP BY 1, 2 ORDER BY 1, 2
-  ON CONFLICT (prompt_version_id, minute) DO UPDATE SET
+  GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+  ON CONFLICT (project_id, prompt_version_id, minute) DO UPDATE SET
     feedback_count = t.feedback_count + EXCLUDED.feedback_count,
     score_count = t.score_count + EXCLUDED.score_count,
     score_sum = t.score_sum + EXCLUDED.score_sum,
@@ -82,7 +83,10 @@ WITH input AS (
 SELECT id FROM inserted`;
 
 export class PgFeedbackStore implements FeedbackStore {
-  constructor(private readonly pool: Pool) {}
+  constructor(
+    private readonly pool: Pool,
+    private readonly projectId: string,
+  ) {}
 
   private async query<R extends QueryResultRow>(sql: string, params: unknown[]): Promise<R[]> {
     try {
@@ -96,27 +100,31 @@ export class PgFeedbackStore implements FeedbackStore {
   async recordGeneration(f: GenerationFact): Promise<void> {
     await this.query(
       `INSERT INTO ${schema}.generation_facts
-         (generation_id, status, prompt_version_id, prompt_name, model, latency_ms, ttft_ms, prompt_tokens, completion_tokens, created_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (generation_id) DO NOTHING`,
-      [f.generationId, f.status, f.promptVersionId, f.promptName, f.model, f.latencyMs, f.timeToFirstTokenMs, f.promptTokens, f.completionTokens, f.createdAt],
+         (project_id, generation_id, status, prompt_version_id, prompt_name, model, latency_ms, ttft_ms, prompt_tokens, completion_tokens, created_at)
+       VALUES ($11, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (project_id, generation_id) DO NOTHING`,
+      [f.generationId, f.status, f.promptVersionId, f.promptName, f.model, f.latencyMs, f.timeToFirstTokenMs, f.promptTokens, f.completionTokens, f.createdAt, this.projectId],
     );
   }
 
   async findGenerations(ids: string[]): Promise<Map<string, GenerationFact>> {
     if (!ids.length) return new Map();
-    const rows = await this.query<FactRow>(`SELECT * FROM ${schema}.generation_facts WHERE generation_id = ANY($1::uuid[])`, [ids]);
+    const rows = await this.query<FactRow>(`SELECT * FROM ${schema}.generation_facts WHERE project_id = $1 AND generation_id = ANY($2::uuid[])`, [
+      this.projectId,
+      ids,
+    ]);
     return new Map(rows.map((r) => [r.generation_id, toFact(r)]));
   }
 
   async findFeedback(ids: string[]): Promise<Map<string, Feedback>> {
     if (!ids.length) return new Map();
-    const rows = await this.query<FeedbackRow>(`SELECT * FROM ${schema}.feedback_entries WHERE id = ANY($1::uuid[])`, [ids]);
+    const rows = await this.query<FeedbackRow>(`SELECT * FROM ${schema}.feedback_entries WHERE project_id = $1 AND id = ANY($2::uuid[])`, [this.projectId, ids]);
     return new Map(rows.map((r) => [r.id, toFeedback(r)]));
   }
 
   async applyFeedback(entries: AttributedFeedback[]): Promise<AttributedFeedback[]> {
     if (!entries.length) return [];
     const json = entries.map((e) => ({
+      project_id: this.projectId,
       id: e.id,
       generation_id: e.generationId,
       prompt_version_id: e.promptVersionId,
@@ -134,8 +142,8 @@ export class PgFeedbackStore implements FeedbackStore {
 
   async listForGeneration(generationId: string, first: number): Promise<Feedback[]> {
     const rows = await this.query<FeedbackRow>(
-      `SELECT * FROM ${schema}.feedback_entries WHERE generation_id = $1 ORDER BY created_at DESC, id LIMIT $2`,
-      [generationId, first],
+      `SELECT * FROM ${schema}.feedback_entries WHERE project_id = $3 AND generation_id = $1 ORDER BY created_at DESC, id LIMIT $2`,
+      [generationId, first, this.projectId],
     );
     return rows.map(toFeedback);
   }
@@ -158,8 +166,8 @@ export class PgFeedbackStore implements FeedbackStore {
               coalesce(sum(prompt_tokens), 0)::float8 AS prompt_tokens,
               coalesce(sum(completion_tokens), 0)::float8 AS completion_tokens
          FROM ${schema}.generation_facts
-        WHERE prompt_version_id = $1 AND created_at >= $2 AND created_at < $3`,
-      [promptVersionId, since, until],
+        WHERE project_id = $4 AND prompt_version_id = $1 AND created_at >= $2 AND created_at < $3`,
+      [promptVersionId, since, until, this.projectId],
     );
     // Feedback is aggregated per minute: the minutes that begin in [since rounded down, until) count.
     const [f] = await this.query<{ feedback: number; scores: number; score_sum: number; thumbs: number; thumbs_up: number }>(
@@ -167,8 +175,8 @@ export class PgFeedbackStore implements FeedbackStore {
               coalesce(sum(score_sum), 0)::float8 AS score_sum, coalesce(sum(thumbs_count), 0)::float8 AS thumbs,
               coalesce(sum(thumbs_up_count), 0)::float8 AS thumbs_up
          FROM ${schema}.feedback_version_minutes
-        WHERE prompt_version_id = $1 AND minute >= date_trunc('minute', $2::timestamptz) AND minute < $3`,
-      [promptVersionId, since, until],
+        WHERE project_id = $4 AND prompt_version_id = $1 AND minute >= date_trunc('minute', $2::timestamptz) AND minute < $3`,
+      [promptVersionId, since, until, this.projectId],
     );
     return {
       since,

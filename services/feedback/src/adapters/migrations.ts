@@ -1,6 +1,7 @@
 import type { Migration } from '@llmops/platform';
 import { evaluationMigrations } from './evaluation-migrations';
 import { feedbackMigrations } from './feedback-migrations';
+import { projectMigrations } from './project-migrations';
 
 export const schema = 'feedback';
 
@@ -16,4 +17,5 @@ export const migrations: Migration[] = [
   },
   ...evaluationMigrations,
   ...feedbackMigrations,
+  ...projectMigrations,
 ];

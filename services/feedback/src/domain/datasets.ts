@@ -17,6 +17,7 @@ export interface DatasetStore {
   /** Throws ConflictError when the name is taken. */
   create(input: NewDataset): Promise<Dataset>;
   list(): Promise<Dataset[]>;
+  get(id: string): Promise<Dataset | null>;
 }
 
 const newDataset = z.object({
@@ -40,5 +41,10 @@ export class DatasetService {
 
   list(): Promise<Dataset[]> {
     return this.store.list();
+  }
+
+  /** Null when the project has no dataset with this id (another project's is not found). */
+  get(id: string): Promise<Dataset | null> {
+    return z.uuid().safeParse(id).success ? this.store.get(id) : Promise.resolve(null);
   }
 }

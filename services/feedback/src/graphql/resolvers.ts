@@ -15,6 +15,6 @@ export const resolvers = {
       ctx.datasets.create({ name: input.name, description: input.description ?? null }),
   },
   Dataset: {
-    __resolveReference: async (ref: { id: string }, ctx: Context) => (await ctx.datasets.list()).find((d) => d.id === ref.id) ?? null,
+    __resolveReference: (ref: { id: string }, ctx: Context) => ctx.datasets.get(ref.id),
   },
 };

@@ -1,13 +1,18 @@
 // The feedback service's consumers: generation.completed.v1 into the generation facts (one
 // message at a time: generations are slow), feedback.submitted.v1 into the feedback tables in
-// chunks of up to `batchSize` events per statement. Both are at least once and idempotent.
+// chunks of up to `batchSize` events per statement. Both are at least once and idempotent, and
+// both store what they read under the event's project (its envelope's projectId).
 import { EventBatchConsumer, EventConsumer, type Logger, type Metrics } from '@llmops/platform';
 import type { Kafka } from 'kafkajs';
 import type { FeedbackService } from '../domain/feedback/feedback-service';
+import type { AttributedFeedback } from '../domain/feedback/model';
+
+/** The feedback service of one project. */
+export type FeedbackFor = (projectId: string) => FeedbackService;
 
 export const feedbackTopics = ['generation.completed.v1', 'feedback.submitted.v1'] as const;
 
-export function generationFactsConsumer(kafka: Kafka, feedback: FeedbackService, logger: Logger, metrics: Metrics) {
+export function generationFactsConsumer(kafka: Kafka, feedbackFor: FeedbackFor, logger: Logger, metrics: Metrics) {
   return new EventConsumer(
     kafka,
     {
@@ -15,7 +20,7 @@ export function generationFactsConsumer(kafka: Kafka, feedback: FeedbackService,
       topics: ['generation.completed.v1'],
       maxAttempts: 5,
       handle: (_topic, e) =>
-        feedback.recordGeneration({
+        feedbackFor(e.projectId).recordGeneration({
           generationId: e.generationId,
           status: e.status,
           promptVersionId: e.promptVersionId,
@@ -35,7 +40,7 @@ export function generationFactsConsumer(kafka: Kafka, feedback: FeedbackService,
 
 export function submittedFeedbackConsumer(
   kafka: Kafka,
-  feedback: FeedbackService,
+  feedbackFor: FeedbackFor,
   opts: { batchSize: number; partitionsConsumedConcurrently: number },
   logger: Logger,
   metrics: Metrics,
@@ -47,9 +52,12 @@ export function submittedFeedbackConsumer(
       topics: ['feedback.submitted.v1'],
       maxBatchSize: opts.batchSize,
       partitionsConsumedConcurrently: opts.partitionsConsumedConcurrently,
-      handleBatch: (_topic, events) =>
-        feedback.apply(
-          events.map(({ value: e }) => ({
+      handleBatch: async (_topic, events) => {
+        const byProject = new Map<string, AttributedFeedback[]>();
+        for (const { value: e } of events) {
+          const entries = byProject.get(e.projectId) ?? [];
+          byProject.set(e.projectId, entries);
+          entries.push({
             id: e.feedbackId,
             generationId: e.generationId,
             promptVersionId: e.promptVersionId,
@@ -60,8 +68,10 @@ export function submittedFeedbackConsumer(
             labels: e.labels,
             user: e.user,
             createdAt: new Date(e.occurredAt),
-          })),
-        ),
+          });
+        }
+        for (const [projectId, entries] of byProject) await feedbackFor(projectId).apply(entries);
+      },
     },
     logger,
     metrics,

@@ -1,14 +1,17 @@
 // Evaluation runs: started, processed in the background with bounded concurrency, cancelled,
 // resumed. Every scored item is stored as it finishes, so a resumed run (after a cancel, a
-// failure or a restart of the service) only does the items that have no result yet.
+// failure or a restart of the service) only does the items that have no result yet. A service is
+// one project's: its stores are bounded to the project, and its background work acts for it (so
+// calls to peers sign it); the jobs of all projects are shared (RunJobs).
 import { z } from 'zod';
-import { ConflictError, InputError, NotFoundError } from '@llmops/platform';
+import { ConflictError, InputError, NotFoundError, runAs, serviceIdentity } from '@llmops/platform';
 import type { DatasetItemStore } from '../dataset-items';
 import { compareResults, type RunComparison } from './comparison';
 import { describeError } from './errors';
 import { scoreItem } from './item-scorer';
 import { evaluationMetrics, isFinished, type EvaluationMetric, type EvaluationRun, type ItemResult, type NewEvaluationRun, type RunProgress } from './model';
 import type { Embedder, EvaluationStore, Generator, ProgressLog } from './ports';
+import type { RunJobs } from './run-jobs';
 
 export interface RunServiceDeps {
   store: EvaluationStore;
@@ -18,6 +21,10 @@ export interface RunServiceDeps {
   log: ProgressLog;
   /** Items scored at the same time within one run. */
   concurrency: number;
+  /** The runs this process works on, of every project. */
+  jobs: RunJobs;
+  /** The project whose runs these are; the background work acts for it. */
+  projectId: string;
 }
 
 const promptRef = z
@@ -49,9 +56,6 @@ const newRun = z
   .refine((r) => !r.metrics.includes('JUDGE') || r.judgePrompt !== null, { message: 'the JUDGE metric needs a judge prompt', path: ['judgePrompt'] });
 
 export class EvaluationRunService {
-  private readonly active = new Map<string, { controller: AbortController; done: Promise<void> }>();
-  private stopping = false;
-
   constructor(private readonly deps: RunServiceDeps) {}
 
   async start(input: NewEvaluationRun): Promise<EvaluationRun> {
@@ -93,9 +97,7 @@ export class EvaluationRunService {
     const run = await this.require(id);
     if (isFinished(run.status)) throw new ConflictError(`evaluation run ${id} is already ${run.status}`, { field: 'id', status: run.status });
     const cancelled = await this.deps.store.transition(id, ['PENDING', 'RUNNING'], 'CANCELLED');
-    const job = this.active.get(id);
-    job?.controller.abort(new Error('evaluation run cancelled'));
-    await job?.done;
+    await this.deps.jobs.abort(id, new Error('evaluation run cancelled'));
     this.deps.log.info({ runId: id }, 'evaluation run cancelled');
     return cancelled ?? (await this.require(id));
   }
@@ -104,14 +106,14 @@ export class EvaluationRunService {
   async resume(id: string): Promise<EvaluationRun> {
     const run = await this.require(id);
     if (run.status === 'SUCCEEDED') throw new ConflictError(`evaluation run ${id} has already SUCCEEDED`, { field: 'id', status: run.status });
-    if (this.active.has(id)) return run;
+    if (this.deps.jobs.has(id)) return run;
     const resumed = await this.deps.store.transition(id, ['PENDING', 'RUNNING', 'FAILED', 'CANCELLED'], 'RUNNING', null);
     if (!resumed) throw new ConflictError(`evaluation run ${id} changed status meanwhile`, { field: 'id' });
     this.launch(id);
     return resumed;
   }
 
-  /** At boot: picks up the runs that were PENDING or RUNNING when the service last stopped. */
+  /** At boot: picks up the project's runs that were PENDING or RUNNING when the service last stopped. */
   async resumeUnfinished(): Promise<number> {
     const runs = await this.deps.store.listUnfinishedRuns();
     for (const run of runs) {
@@ -121,17 +123,9 @@ export class EvaluationRunService {
     return runs.length;
   }
 
-  /** Interrupts the runs in progress (they stay RUNNING, to be resumed) and waits for them. */
-  async stop(): Promise<void> {
-    this.stopping = true;
-    const jobs = [...this.active.values()];
-    for (const job of jobs) job.controller.abort(new Error('the service is stopping'));
-    await Promise.all(jobs.map((j) => j.done));
-  }
-
   /** Waits until the run's background processing (if any) ends. */
-  async settled(id: string): Promise<void> {
-    await this.active.get(id)?.done;
+  settled(id: string): Promise<void> {
+    return this.deps.jobs.settled(id);
   }
 
   async compare(a: string, b: string, metric: EvaluationMetric): Promise<RunComparison & { runA: EvaluationRun; runB: EvaluationRun }> {
@@ -151,13 +145,12 @@ export class EvaluationRunService {
     return run;
   }
 
+  /** Works on the run in the background, as the service acting for the run's project. */
   private launch(id: string): void {
-    if (this.stopping || this.active.has(id)) return;
-    const controller = new AbortController();
-    const done = this.execute(id, controller.signal)
-      .catch((err: unknown) => this.deps.log.error({ runId: id, err }, 'evaluation run crashed'))
-      .finally(() => this.active.delete(id));
-    this.active.set(id, { controller, done });
+    const identity = serviceIdentity('feedback', this.deps.projectId);
+    this.deps.jobs.launch(id, (signal) =>
+      runAs(identity, () => this.execute(id, signal)).catch((err: unknown) => this.deps.log.error({ runId: id, err }, 'evaluation run crashed')),
+    );
   }
 
   private async execute(id: string, signal: AbortSignal): Promise<void> {
