@@ -13,6 +13,8 @@ export const configSchema = commonEnv.extend(graphqlLimitsEnv.shape).extend({
   ENCODER_URL: url.default('http://127.0.0.1:4003/graphql'),
   RETRIEVAL_URL: url.default('http://127.0.0.1:4004/graphql'),
   FEEDBACK_URL: url.default('http://127.0.0.1:4005/graphql'),
+  /** A subgraph that has not answered by then is UNAVAILABLE (reason TIMEOUT); 0: no limit. Below the HTTP server's 60 s request timeout. */
+  GATEWAY_SUBGRAPH_TIMEOUT_MS: z.coerce.number().int().min(0).max(59_000).default(55_000),
   /** Projects and API keys live in its `identity` schema. */
   DATABASE_URL: z.string().min(1),
   /** How long a verified API key is trusted without asking PostgreSQL again (a revocation takes effect within it). */

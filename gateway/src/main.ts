@@ -18,6 +18,7 @@ import {
 } from '@llmops/platform';
 import { config } from './config';
 import { SubgraphSource } from './subgraph-source';
+import { streamProxy } from './stream-proxy';
 import { subgraphs, supergraphFile, type SubgraphName } from './subgraphs';
 import type { GatewayContext } from './context';
 import { Authenticator } from './auth/authenticator';
@@ -61,7 +62,7 @@ runMain(async () => {
   const gateway = new ApolloGateway({
     logger,
     buildService: ({ name, url }) =>
-      new SubgraphSource(name, urls[name as SubgraphName] ?? url ?? '', (context) => runtime.auth.outgoing(context.identity)),
+      new SubgraphSource(name, urls[name as SubgraphName] ?? url ?? '', (context) => runtime.auth.outgoing(context.identity), config.GATEWAY_SUBGRAPH_TIMEOUT_MS),
     ...(config.SUPERGRAPH_MODE === 'introspect'
       ? { supergraphSdl: new IntrospectAndCompose({ subgraphs: subgraphs.map((s) => ({ name: s.name, url: urls[s.name] })) }) }
       : { supergraphSdl: readFileSync(supergraphFile, 'utf8') }),
@@ -96,6 +97,10 @@ runMain(async () => {
       return identity;
     },
     graphql: { server, context: async (_req, identity) => ({ identity }) },
+    routes: {
+      // The generation service's Server-Sent Events, for browsers (see services/generation README).
+      '/v1/generate/stream': streamProxy({ upstream: config.GENERATION_URL, subgraph: 'generation', sign: (identity) => runtime.auth.outgoing(identity), logger }),
+    },
   });
   await lifecycle.dependency('postgresql', async () => {
     await migrate(pool, identitySchema, identityMigrations, logger);

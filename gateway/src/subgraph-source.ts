@@ -3,7 +3,8 @@
 // part of the plan with a typed UNAVAILABLE error naming it, so the other subgraphs' fields still
 // arrive and the client can tell an outage from a bug. A read whose pooled connection turns out
 // to be dead (reset by a subgraph that restarted) is sent once more on a fresh one; a mutation is
-// not, since the subgraph may have acted on it before the reset.
+// not, since the subgraph may have acted on it before the reset. A subgraph that does not answer
+// within the timeout is UNAVAILABLE too (reason TIMEOUT), before the client's own request times out.
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import type { GatewayContext } from './context';
 
@@ -29,8 +30,14 @@ export class SubgraphSource extends RemoteGraphQLDataSource<GatewayContext> {
     readonly subgraph: string,
     url: string,
     private readonly sign: SignIdentity,
+    timeoutMs = 0,
   ) {
     super({ url });
+    if (timeoutMs > 0) {
+      // Apollo's fetcher (make-fetch-happen) takes a per-request timeout.
+      const fetcher = this.fetcher;
+      this.fetcher = (input, init) => fetcher(input, { ...init, timeout: timeoutMs } as typeof init);
+    }
   }
 
   /** Every subgraph request carries the caller's signed identity; the client's own headers are not passed on. */
@@ -62,6 +69,7 @@ export class SubgraphSource extends RemoteGraphQLDataSource<GatewayContext> {
 }
 
 function networkReason(error: Error): string {
+  if ((error as { type?: unknown }).type === 'request-timeout') return 'TIMEOUT';
   const code = (error as { code?: unknown }).code;
   return typeof code === 'string' ? code : 'no response';
 }

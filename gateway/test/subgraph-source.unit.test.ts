@@ -94,3 +94,18 @@ test('a read whose connection is reset is sent once more; a mutation is not', as
     server.close();
   }
 });
+
+test('a subgraph that does not answer within the timeout is UNAVAILABLE with reason TIMEOUT', async () => {
+  const server = createServer(() => {}); // accepts, never answers
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
+  try {
+    const started = Date.now();
+    const res = await ask(new SubgraphSource('generation', url, noSignature, 200));
+    expect(res.errors?.[0]).toMatchObject({ message: 'subgraph generation is unavailable: TIMEOUT', extensions: { code: 'UNAVAILABLE', subgraph: 'generation' } });
+    expect(Date.now() - started).toBeLessThan(5_000);
+  } finally {
+    server.closeAllConnections();
+    server.close();
+  }
+});

@@ -105,3 +105,27 @@ test("a project's token budget: admins set it, a call that does not fit is RATE_
   expect(after.usedToday - before.usedToday).toBe(made.data!.generate.promptTokens + made.data!.generate.completionTokens);
   expect(new Date(after.resetsAt).getUTCHours()).toBe(0);
 });
+
+test("the gateway streams a generation as Server-Sent Events for an editor, in the caller's project; a reader is refused", async () => {
+  const streamUrl = new URL('/v1/generate/stream', ctx.gatewayUrl).toString();
+  const post = (key: string) =>
+    fetch(streamUrl, { method: 'POST', headers: { 'content-type': 'application/json', ...bearer(keys[key]!) }, body: JSON.stringify(hello) });
+  const res = await post('aEditor');
+  expect(res.status).toBe(200);
+  expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
+  const events = [...(await res.text()).matchAll(/^event: (\w+)\ndata: (.*)$/gm)].map((m) => ({ event: m[1]!, data: JSON.parse(m[2]!) as Record<string, unknown> }));
+  expect(events[0]!.event).toBe('started');
+  const completed = events.at(-1)!;
+  expect(completed.event).toBe('completed');
+  const id = (completed.data['generation'] as { id: string }).id;
+  // Recorded in project A: A reads it, B does not.
+  expect((await gql('aEditor', `query($id: ID!) { generation(id: $id) { id } }`, { id })).data).toEqual({ generation: { id } });
+  expect(codes(await gql('bEditor', `query($id: ID!) { generation(id: $id) { id } }`, { id }))).toEqual(['NOT_FOUND']);
+
+  keys['aReader'] ??= await createKey(projectA, 'reader');
+  const refused = await post('aReader');
+  expect(refused.status).toBe(403);
+  expect(await refused.json()).toMatchObject({ error: { code: 'FORBIDDEN' } });
+  const anonymous = await fetch(streamUrl, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer llm_nope' }, body: '{}' });
+  expect(anonymous.status).toBe(401);
+});
