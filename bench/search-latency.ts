@@ -165,6 +165,8 @@ async function main(): Promise<void> {
     const base = await abstractVectors(abstracts, stack.encoderAddress);
     const collection = 'bench-search';
     const index = `llmops-collection-${collection}`;
+    /** The default project's collection (the bench's stack runs without credentials). */
+    const ref = { projectId: 'default', name: collection };
     const documents = new EsDocuments(es, () => index, knnDefaults);
     const matrix = new Float32Array(total * dims);
     const ids: string[] = new Array(total);
@@ -185,7 +187,7 @@ async function main(): Promise<void> {
         ids[i + j] = d.id;
       });
       if (loaded) continue;
-      const results = await documents.write(collection, batch);
+      const results = await documents.write(ref, batch);
       const refused = results.filter((r) => !r.ok);
       if (refused.length) throw new Error(`Elasticsearch refused ${refused.length} documents: ${JSON.stringify(refused[0])}`);
       if ((i / 2_000) % 10 === 0) log(`indexed ${i + batch.length}/${total}`);
@@ -244,7 +246,7 @@ async function main(): Promise<void> {
       const knn = new EsDocuments(es, () => index, { minCandidates, candidatesPerHit: 1 });
       let hits = 0;
       for (const [i, q] of queryVectors.entries()) {
-        const found = await knn.vector(collection, q, 10, []);
+        const found = await knn.vector(ref, q, 10, []);
         hits += found.filter((r) => exact[i]!.has(r.document.id)).length;
       }
       return round(hits / (10 * queryVectors.length), 4);
@@ -267,11 +269,11 @@ async function main(): Promise<void> {
       return { p50Ms: round(quantile(ms, 0.5)), p95Ms: round(quantile(ms, 0.95)) };
     };
     const elasticsearchOnly = {
-      keyword: await direct((q) => documents.keyword(collection, q, 10, [])),
-      vector: await direct((_, v) => documents.vector(collection, v, 10, [])),
+      keyword: await direct((q) => documents.keyword(ref, q, 10, [])),
+      vector: await direct((_, v) => documents.vector(ref, v, 10, [])),
       hybrid: await direct(async (q, v) => {
-        const lists = await documents.keywordAndVector(collection, q, v, 100, []);
-        await documents.getMany(collection, [...new Set([...lists.keyword, ...lists.vector].map((r) => r.id))].slice(0, 10));
+        const lists = await documents.keywordAndVector(ref, q, v, 100, []);
+        await documents.getMany(ref, [...new Set([...lists.keyword, ...lists.vector].map((r) => r.id))].slice(0, 10));
       }),
     };
     log(`Elasticsearch alone: ${JSON.stringify(elasticsearchOnly)}`);

@@ -2,10 +2,11 @@
 import { tracing } from './instrumentation';
 import { Client } from '@elastic/elasticsearch';
 import { retrievalV1 } from '@llmops/contracts';
-import { EventProducer, GrpcServer, createKafka, createRuntime, ensureTopics, readSchemaFile, runMain, serveSubgraph } from '@llmops/platform';
+import { EventProducer, GrpcServer, createKafka, createRuntime, ensureTopics, readSchemaFile, runAs, runMain, serveSubgraph, serviceIdentity } from '@llmops/platform';
 import { config } from './config';
 import { roles } from './graphql/roles';
 import { createRetrievalMetrics } from './metrics';
+import { CollectionIndexNames } from './adapters/collection-names.es';
 import { EsCollections } from './adapters/collections.es';
 import { EsDocuments } from './adapters/documents.es';
 import { EsIngestionJobs } from './adapters/ingestion-jobs.es';
@@ -29,12 +30,13 @@ runMain(async () => {
 
   const es = new Client({ node: config.ELASTICSEARCH_URL, requestTimeout: 30_000, maxRetries: 2 });
   lifecycle.onStop('elasticsearch client', () => es.close());
-  const store = new EsCollections(es, config.ELASTICSEARCH_INDEX_PREFIX, {
+  const names = new CollectionIndexNames(config.ELASTICSEARCH_INDEX_PREFIX);
+  const store = new EsCollections(es, names, {
     type: config.VECTOR_INDEX_TYPE,
     m: config.VECTOR_INDEX_M,
     efConstruction: config.VECTOR_INDEX_EF_CONSTRUCTION,
   });
-  const documents = new EsDocuments(es, (name) => store.indexOf(name), {
+  const documents = new EsDocuments(es, (collection) => names.indexOf(collection), {
     minCandidates: config.KNN_MIN_CANDIDATES,
     candidatesPerHit: config.KNN_CANDIDATES_PER_HIT,
   });
@@ -67,7 +69,10 @@ runMain(async () => {
   const producer = new EventProducer(kafka, metrics);
   lifecycle.onStop('kafka producer', () => producer.disconnect());
   const ingestion = new IngestionService(collections, jobs, new KafkaIngestQueue(producer));
-  const indexer = new DocumentIndexer(collections, new EncoderBindings(documentEmbedder), documentEmbedder, documents);
+  // The consumer embeds each event's documents as itself acting for the event's project.
+  const indexer = new DocumentIndexer(collections, new EncoderBindings(documentEmbedder), documentEmbedder, documents, (projectId, work) =>
+    runAs(serviceIdentity(`consumer:${config.INGEST_CONSUMER_GROUP}`, projectId), work),
+  );
   const consumer = new IngestConsumer(
     kafka,
     indexer,

@@ -6,39 +6,39 @@ import { checkFilters } from '../src/domain/filters';
 import type { MetadataFieldType } from '../src/domain/model';
 import { validateFilters } from '../src/domain/validation';
 import { bagOfWords } from './fakes';
-import { setup } from './setup';
+import { P, setup } from './setup';
 
 test('a collection records the model the encoder answered with, its dimensions and the probe embedding', async () => {
   const t = setup();
-  const c = await t.collections.create({ name: 'docs', description: 'd', model: null });
+  const c = await t.collections.create(P, { name: 'docs', description: 'd', model: null });
   expect(c.encoder.model).toBe('minilm');
   expect(c.encoder.dimensions).toBe(16);
   bagOfWords(probeText).forEach((x, i) => expect(c.encoder.fingerprint[i]).toBeCloseTo(x, 5));
   expect(t.embedder.calls[0]).toEqual({ model: null, inputType: 'DOCUMENT', texts: [probeText] });
-  const other = await t.collections.create({ name: 'docs-other', description: null, model: 'other' });
+  const other = await t.collections.create(P, { name: 'docs-other', description: null, model: 'other' });
   expect(other.encoder.model).toBe('other');
 });
 
 test('bad names, a taken name and an unknown model are typed errors naming the field', async () => {
   const t = setup();
-  await t.collections.create({ name: 'docs', description: null, model: null });
-  await expect(t.collections.create({ name: 'docs', description: null, model: null })).rejects.toBeInstanceOf(ConflictError);
+  await t.collections.create(P, { name: 'docs', description: null, model: null });
+  await expect(t.collections.create(P, { name: 'docs', description: null, model: null })).rejects.toBeInstanceOf(ConflictError);
   for (const name of ['', 'Upper', 'with space', '-lead', 'x'.repeat(101)]) {
-    await expect(t.collections.create({ name, description: null, model: null })).rejects.toMatchObject({ field: 'name' });
+    await expect(t.collections.create(P, { name, description: null, model: null })).rejects.toMatchObject({ field: 'name' });
   }
-  await expect(t.collections.create({ name: 'n', description: 'x'.repeat(2_001), model: null })).rejects.toMatchObject({ field: 'description' });
-  await expect(t.collections.create({ name: 'n', description: null, model: ' ' })).rejects.toMatchObject({ field: 'model' });
-  const unknown = await t.collections.create({ name: 'n', description: null, model: 'nope' }).catch((e: unknown) => e);
+  await expect(t.collections.create(P, { name: 'n', description: 'x'.repeat(2_001), model: null })).rejects.toMatchObject({ field: 'description' });
+  await expect(t.collections.create(P, { name: 'n', description: null, model: ' ' })).rejects.toMatchObject({ field: 'model' });
+  const unknown = await t.collections.create(P, { name: 'n', description: null, model: 'nope' }).catch((e: unknown) => e);
   expect(unknown).toBeInstanceOf(UnknownReferenceError);
   expect(unknown).toMatchObject({ details: { field: 'model', known: ['minilm', 'other'] } });
-  await expect(t.collections.get('nope', 'collection')).rejects.toMatchObject({ details: { field: 'collection' } });
-  expect(await t.collections.delete('docs')).toBe(true);
-  expect(await t.collections.delete('docs')).toBe(false);
+  await expect(t.collections.get(P, 'nope', 'collection')).rejects.toMatchObject({ details: { field: 'collection' } });
+  expect(await t.collections.delete(P, 'docs')).toBe(true);
+  expect(await t.collections.delete(P, 'docs')).toBe(false);
 });
 
 test('the encoder is asked about a collection at most once a minute', async () => {
   const t = setup();
-  const c = await t.collections.create({ name: 'docs', description: null, model: null });
+  const c = await t.collections.create(P, { name: 'docs', description: null, model: null });
   const probes = () => t.embedder.calls.filter((x) => x.texts[0] === probeText).length;
   const before = probes();
   await t.bindings.verify(c);

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { ConflictError, UnavailableError } from '@llmops/platform';
 import type {
   Collection,
+  CollectionRef,
   CollectionWithCount,
   IndexableDocument,
   IngestionJob,
@@ -51,32 +52,37 @@ export class FakeEmbedder implements Embedder {
   }
 }
 
+/** The key of a collection in the fakes' maps. */
+export const keyOf = (ref: CollectionRef) => `${ref.projectId}/${ref.name}`;
+
 export class MemoryCollections implements CollectionStore {
   readonly collections = new Map<string, Collection>();
   /** Shared with MemoryDocuments so document counts and metadata fields follow what was written. */
   constructor(readonly documents: MemoryDocuments) {}
 
   async create(c: Collection): Promise<void> {
-    if (this.collections.has(c.name)) throw new ConflictError(`collection ${c.name} already exists`, { field: 'name' });
-    this.collections.set(c.name, c);
-    this.documents.collections.set(c.name, new Map());
+    if (this.collections.has(keyOf(c))) throw new ConflictError(`collection ${c.name} already exists`, { field: 'name' });
+    this.collections.set(keyOf(c), c);
+    this.documents.collections.set(keyOf(c), new Map());
   }
-  async get(name: string) {
-    return this.collections.get(name) ?? null;
+  async get(ref: CollectionRef) {
+    return this.collections.get(keyOf(ref)) ?? null;
   }
-  async list(): Promise<CollectionWithCount[]> {
-    return [...this.collections.values()].map((c) => ({ ...c, documentCount: this.documents.collections.get(c.name)?.size ?? 0 }));
+  async list(projectId: string): Promise<CollectionWithCount[]> {
+    return [...this.collections.values()]
+      .filter((c) => c.projectId === projectId)
+      .map((c) => ({ ...c, documentCount: this.documents.collections.get(keyOf(c))?.size ?? 0 }));
   }
-  async count(name: string) {
-    return this.documents.collections.get(name)?.size ?? 0;
+  async count(ref: CollectionRef) {
+    return this.documents.collections.get(keyOf(ref))?.size ?? 0;
   }
-  async delete(name: string) {
-    this.documents.collections.delete(name);
-    return this.collections.delete(name);
+  async delete(ref: CollectionRef) {
+    this.documents.collections.delete(keyOf(ref));
+    return this.collections.delete(keyOf(ref));
   }
-  async metadataFields(name: string): Promise<Map<string, MetadataFieldType>> {
+  async metadataFields(ref: CollectionRef): Promise<Map<string, MetadataFieldType>> {
     const fields = new Map<string, MetadataFieldType>();
-    for (const d of this.documents.collections.get(name)?.values() ?? []) {
+    for (const d of this.documents.collections.get(keyOf(ref))?.values() ?? []) {
       for (const [k, v] of Object.entries(d.metadata)) {
         if (!fields.has(k)) fields.set(k, typeof v === 'number' ? 'number' : typeof v === 'boolean' ? 'boolean' : /^\d{4}-\d\d-\d\d/.test(String(v)) ? 'date' : 'keyword');
       }
@@ -86,6 +92,7 @@ export class MemoryCollections implements CollectionStore {
 }
 
 export class MemoryDocuments implements DocumentIndex {
+  /** Documents by collection key (keyOf). */
   readonly collections = new Map<string, Map<string, IndexableDocument>>();
   down = false;
   /** Documents whose metadata has this key are refused, like a mapping conflict. */
@@ -93,46 +100,46 @@ export class MemoryDocuments implements DocumentIndex {
   lastFilters: MetadataFilter[] = [];
   lastVector: Float32Array | null = null;
 
-  async write(collection: string, documents: IndexableDocument[]): Promise<WriteResult[]> {
+  async write(collection: CollectionRef, documents: IndexableDocument[]): Promise<WriteResult[]> {
     if (this.down) throw new UnavailableError('elasticsearch');
-    const docs = this.collections.get(collection)!;
+    const docs = this.collections.get(keyOf(collection))!;
     return documents.map((d) => {
       if (this.refuseMetadataKey && this.refuseMetadataKey in d.metadata) return { id: d.id, ok: false as const, reason: `mapper_parsing_exception on ${this.refuseMetadataKey}` };
       docs.set(d.id, d);
       return { id: d.id, ok: true as const };
     });
   }
-  async get(collection: string, id: string): Promise<StoredDocument | null> {
-    const d = this.collections.get(collection)?.get(id);
-    return d ? stored(collection, d) : null;
+  async get(collection: CollectionRef, id: string): Promise<StoredDocument | null> {
+    const d = this.collections.get(keyOf(collection))?.get(id);
+    return d ? stored(collection.name, d) : null;
   }
-  async keyword(collection: string, query: string, k: number, filters: MetadataFilter[]): Promise<RankedDocument[]> {
+  async keyword(collection: CollectionRef, query: string, k: number, filters: MetadataFilter[]): Promise<RankedDocument[]> {
     this.lastFilters = filters;
     const words = new Set(query.toLowerCase().match(/[a-z0-9]+/g));
     return this.rank(collection, filters, (d) => (`${d.title} ${d.text}`.toLowerCase().match(/[a-z0-9]+/g) ?? []).filter((w) => words.has(w)).length, k, true);
   }
-  async vector(collection: string, vector: Float32Array, k: number, filters: MetadataFilter[]): Promise<RankedDocument[]> {
+  async vector(collection: CollectionRef, vector: Float32Array, k: number, filters: MetadataFilter[]): Promise<RankedDocument[]> {
     this.lastFilters = filters;
     this.lastVector = vector;
     return this.rank(collection, filters, (d) => dot(vector, d.vector), k, false);
   }
-  async keywordAndVector(collection: string, query: string, vector: Float32Array, depth: number, filters: MetadataFilter[]) {
+  async keywordAndVector(collection: CollectionRef, query: string, vector: Float32Array, depth: number, filters: MetadataFilter[]) {
     const ids = (list: RankedDocument[]) => list.map((r) => ({ id: r.document.id, score: r.score }));
     return { keyword: ids(await this.keyword(collection, query, depth, filters)), vector: ids(await this.vector(collection, vector, depth, filters)) };
   }
-  async getMany(collection: string, ids: string[]) {
+  async getMany(collection: CollectionRef, ids: string[]) {
     const found = new Map<string, StoredDocument>();
     for (const id of ids) {
-      const d = this.collections.get(collection)?.get(id);
-      if (d) found.set(id, stored(collection, d));
+      const d = this.collections.get(keyOf(collection))?.get(id);
+      if (d) found.set(id, stored(collection.name, d));
     }
     return found;
   }
-  private rank(collection: string, filters: MetadataFilter[], score: (d: IndexableDocument) => number, k: number, positiveOnly: boolean): RankedDocument[] {
+  private rank(collection: CollectionRef, filters: MetadataFilter[], score: (d: IndexableDocument) => number, k: number, positiveOnly: boolean): RankedDocument[] {
     if (this.down) throw new UnavailableError('elasticsearch');
-    return [...(this.collections.get(collection)?.values() ?? [])]
+    return [...(this.collections.get(keyOf(collection))?.values() ?? [])]
       .filter((d) => filters.every((f) => matches(d.metadata[f.field], f)))
-      .map((d) => ({ document: stored(collection, d), score: score(d) }))
+      .map((d) => ({ document: stored(collection.name, d), score: score(d) }))
       .filter((r) => !positiveOnly || r.score > 0)
       .sort((a, b) => b.score - a.score || (a.document.id < b.document.id ? -1 : 1))
       .slice(0, k);
@@ -160,9 +167,9 @@ export class MemoryJobs implements IngestionJobStore {
   async delete(id: string) {
     this.jobs.delete(id);
   }
-  async get(id: string, maxFailures: number): Promise<IngestionJob | null> {
+  async get(projectId: string, id: string, maxFailures: number): Promise<IngestionJob | null> {
     const job = this.jobs.get(id);
-    if (!job) return null;
+    if (!job || job.projectId !== projectId) return null;
     const mine = [...this.outcomes.values()].filter((o) => o.jobId === id);
     const processed = mine.filter((o) => o.ok).length;
     const failed = mine.length - processed;

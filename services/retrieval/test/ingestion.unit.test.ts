@@ -4,11 +4,11 @@ import { UnavailableError } from '@llmops/platform';
 import { UnknownReferenceError } from '../src/domain/errors';
 import { embeddingText, maxEmbeddedChars } from '../src/domain/indexer';
 import type { IngestItem } from '../src/domain/model';
-import { doc, setup } from './setup';
+import { P, doc, setup } from './setup';
 
 async function withCollection() {
   const t = setup();
-  await t.collections.create({ name: 'docs', description: null, model: null });
+  await t.collections.create(P, { name: 'docs', description: null, model: null });
   return t;
 }
 
@@ -24,7 +24,7 @@ test.each([
   ['metadata over 16 KiB', [doc('a', 'one', { big: 'x'.repeat(17_000) })], 'documents.0.metadata'],
 ])('a call with %s is refused naming the field, and nothing is queued', async (_, documents, field) => {
   const t = await withCollection();
-  await expect(t.ingestion.ingest('docs', documents)).rejects.toMatchObject({ code: 'BAD_USER_INPUT', field });
+  await expect(t.ingestion.ingest(P, 'docs', documents)).rejects.toMatchObject({ code: 'BAD_USER_INPUT', field });
   expect(t.queue.queued).toHaveLength(0);
   expect(t.jobs.jobs.size).toBe(0);
 });
@@ -32,19 +32,19 @@ test.each([
 test('1,001 documents in one call are refused', async () => {
   const t = await withCollection();
   const many = Array.from({ length: 1_001 }, (_, i) => doc(`d${i}`, 'text'));
-  await expect(t.ingestion.ingest('docs', many)).rejects.toMatchObject({ field: 'documents' });
+  await expect(t.ingestion.ingest(P, 'docs', many)).rejects.toMatchObject({ field: 'documents' });
 });
 
 test('an unknown collection is NOT_FOUND naming the collection field', async () => {
   const t = await withCollection();
-  const err = await t.ingestion.ingest('nope', [doc('a', 'x')]).catch((e: unknown) => e);
+  const err = await t.ingestion.ingest(P, 'nope', [doc('a', 'x')]).catch((e: unknown) => e);
   expect(err).toBeInstanceOf(UnknownReferenceError);
   expect(err).toMatchObject({ details: { field: 'collection' } });
 });
 
 test('documents are queued as one job whose counts follow the outcomes, each counted once', async () => {
   const t = await withCollection();
-  const job = await t.ingestion.ingest('docs', [doc('a', 'alpha', { n: 1 }), doc('b', 'beta')]);
+  const job = await t.ingestion.ingest(P, 'docs', [doc('a', 'alpha', { n: 1 }), doc('b', 'beta')]);
   expect(job).toMatchObject({ collection: 'docs', submitted: 2, processed: 0, failed: 0, status: 'QUEUED' });
   expect(t.queue.queued.map((i) => [i.jobId, i.id])).toEqual([
     [job.id, 'a'],
@@ -55,27 +55,27 @@ test('documents are queued as one job whose counts follow the outcomes, each cou
   // At-least-once delivery: the same messages again change nothing.
   t.queue.queued.push(...queued);
   await t.drain();
-  expect(await t.ingestion.job(job.id)).toMatchObject({ processed: 2, failed: 0, status: 'COMPLETED' });
-  expect(await t.collections.count('docs')).toBe(2);
+  expect(await t.ingestion.job(P, job.id)).toMatchObject({ processed: 2, failed: 0, status: 'COMPLETED' });
+  expect(await t.collections.count({ projectId: P, name: 'docs' })).toBe(2);
 });
 
 test('ingesting an id again replaces the document', async () => {
   const t = await withCollection();
-  await t.ingestion.ingest('docs', [doc('a', 'first version')]);
+  await t.ingestion.ingest(P, 'docs', [doc('a', 'first version')]);
   await t.drain();
-  await t.ingestion.ingest('docs', [doc('a', 'second version')]);
+  await t.ingestion.ingest(P, 'docs', [doc('a', 'second version')]);
   await t.drain();
-  expect(await t.collections.count('docs')).toBe(1);
-  expect((await t.documents.get('docs', 'a'))!.text).toBe('second version');
+  expect(await t.collections.count({ projectId: P, name: 'docs' })).toBe(1);
+  expect((await t.documents.get({ projectId: P, name: 'docs' }, 'a'))!.text).toBe('second version');
 });
 
 test('a document the encoder refuses fails alone with its reason; the others are indexed', async () => {
   const t = await withCollection();
   t.embedder.refuseWord = 'poison';
-  const job = await t.ingestion.ingest('docs', [doc('a', 'fine'), doc('b', 'poison pill'), doc('c', 'also fine')]);
+  const job = await t.ingestion.ingest(P, 'docs', [doc('a', 'fine'), doc('b', 'poison pill'), doc('c', 'also fine')]);
   const outcomes = await t.drain();
   expect(outcomes.map((o) => o.ok)).toEqual([true, false, true]);
-  expect(await t.ingestion.job(job.id, 10)).toMatchObject({
+  expect(await t.ingestion.job(P, job.id, 10)).toMatchObject({
     processed: 2,
     failed: 1,
     status: 'COMPLETED',
@@ -86,22 +86,22 @@ test('a document the encoder refuses fails alone with its reason; the others are
 test('a document the index refuses (a metadata type conflict) fails alone', async () => {
   const t = await withCollection();
   t.documents.refuseMetadataKey = 'bad';
-  await t.ingestion.ingest('docs', [doc('a', 'fine'), doc('b', 'refused', { bad: 1 })]);
+  await t.ingestion.ingest(P, 'docs', [doc('a', 'fine'), doc('b', 'refused', { bad: 1 })]);
   const outcomes = await t.drain();
   expect(outcomes.map((o) => (o.ok ? 'ok' : o.reason))).toEqual(['ok', expect.stringContaining('mapper_parsing_exception')]);
 });
 
 test('documents of a collection deleted after queueing fail with that reason', async () => {
   const t = await withCollection();
-  await t.ingestion.ingest('docs', [doc('a', 'x')]);
-  await t.collections.delete('docs');
+  await t.ingestion.ingest(P, 'docs', [doc('a', 'x')]);
+  await t.collections.delete(P, 'docs');
   const [outcome] = await t.drain();
   expect(outcome).toMatchObject({ ok: false, reason: expect.stringContaining('does not exist') });
 });
 
 test('documents of a collection whose model changed under the same name fail, naming the mismatch', async () => {
   const t = await withCollection();
-  await t.ingestion.ingest('docs', [doc('a', 'x')]);
+  await t.ingestion.ingest(P, 'docs', [doc('a', 'x')]);
   t.embedder.models.set('minilm', 'retrained:');
   const [outcome] = await t.drain();
   expect(outcome).toMatchObject({ ok: false, reason: expect.stringContaining('document tower for minilm has changed') });
@@ -109,7 +109,7 @@ test('documents of a collection whose model changed under the same name fail, na
 
 test('an unreachable encoder or index throws UnavailableError: the batch is retried, not failed', async () => {
   const t = await withCollection();
-  await t.ingestion.ingest('docs', [doc('a', 'x')]);
+  await t.ingestion.ingest(P, 'docs', [doc('a', 'x')]);
   const items: IngestItem[] = [...t.queue.queued];
   t.embedder.down = true;
   await expect(t.indexer.index(items)).rejects.toBeInstanceOf(UnavailableError);
@@ -123,14 +123,14 @@ test('an unreachable encoder or index throws UnavailableError: the batch is retr
 test('when the queue is down the call fails UNAVAILABLE and leaves no job behind', async () => {
   const t = await withCollection();
   t.queue.down = true;
-  await expect(t.ingestion.ingest('docs', [doc('a', 'x')])).rejects.toMatchObject({ code: 'UNAVAILABLE', dependency: 'kafka' });
+  await expect(t.ingestion.ingest(P, 'docs', [doc('a', 'x')])).rejects.toMatchObject({ code: 'UNAVAILABLE', dependency: 'kafka' });
   expect(t.jobs.jobs.size).toBe(0);
 });
 
 test('a job id that is not one is an InputError; an unknown one is NOT_FOUND', async () => {
   const t = await withCollection();
-  await expect(t.ingestion.job('nope')).rejects.toMatchObject({ field: 'id' });
-  await expect(t.ingestion.job('00000000-0000-4000-8000-000000000999')).rejects.toBeInstanceOf(UnknownReferenceError);
+  await expect(t.ingestion.job(P, 'nope')).rejects.toMatchObject({ field: 'id' });
+  await expect(t.ingestion.job(P, '00000000-0000-4000-8000-000000000999')).rejects.toBeInstanceOf(UnknownReferenceError);
 });
 
 test('the document tower embeds "title text", cut to a bounded length without splitting a surrogate pair', () => {
@@ -142,11 +142,11 @@ test('the document tower embeds "title text", cut to a bounded length without sp
 
 test('prepare embeds without writing; write then indexes, and an id twice in a batch keeps the later version', async () => {
   const t = await withCollection();
-  await t.ingestion.ingest('docs', [doc('a', 'first')]);
-  await t.ingestion.ingest('docs', [doc('a', 'second'), doc('b', 'other')]);
+  await t.ingestion.ingest(P, 'docs', [doc('a', 'first')]);
+  await t.ingestion.ingest(P, 'docs', [doc('a', 'second'), doc('b', 'other')]);
   const items = t.queue.queued.splice(0);
   const prepared = await t.indexer.prepare(items);
-  expect(await t.collections.count('docs')).toBe(0);
+  expect(await t.collections.count({ projectId: P, name: 'docs' })).toBe(0);
   expect(t.embedder.calls.at(-1)).toMatchObject({ model: 'minilm', inputType: 'DOCUMENT', texts: ['first', 'second', 'other'] });
   const outcomes = await t.indexer.write(prepared);
   expect(outcomes.map((o) => [o.item.id, o.ok])).toEqual([
@@ -154,5 +154,5 @@ test('prepare embeds without writing; write then indexes, and an id twice in a b
     ['a', true],
     ['b', true],
   ]);
-  expect((await t.documents.get('docs', 'a'))!.text).toBe('second');
+  expect((await t.documents.get({ projectId: P, name: 'docs' }, 'a'))!.text).toBe('second');
 });

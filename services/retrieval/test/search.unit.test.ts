@@ -4,12 +4,12 @@ import { EncoderMismatchError, HydeUnavailableError, UnknownReferenceError } fro
 import type { SearchRequest } from '../src/domain/model';
 import { dot } from '../src/domain/vectors';
 import { FakeWriter, bagOfWords } from './fakes';
-import { doc, setup } from './setup';
+import { P, doc, setup } from './setup';
 
 async function withCorpus(opts: Parameters<typeof setup>[0] = {}) {
   const t = setup(opts);
-  await t.collections.create({ name: 'docs', description: null, model: null });
-  await t.ingestion.ingest('docs', [
+  await t.collections.create(P, { name: 'docs', description: null, model: null });
+  await t.ingestion.ingest(P, 'docs', [
     doc('cats', 'cats purr and sleep all day', { year: 2020, kind: 'animal' }),
     doc('dogs', 'dogs bark at the mailman', { year: 2018, kind: 'animal' }),
     doc('paris', 'paris is the capital of france', { year: 2021, kind: 'city' }),
@@ -31,7 +31,7 @@ const req = (query: string, extra: Partial<SearchRequest> = {}): SearchRequest =
 
 test('KEYWORD hits carry the keyword score and rank only', async () => {
   const { search } = await withCorpus();
-  const res = await search.search(req('capital of france', { mode: 'KEYWORD' }));
+  const res = await search.search(P, req('capital of france', { mode: 'KEYWORD' }));
   expect(res.hits[0]).toMatchObject({ document: { id: 'paris' }, rank: 1, keywordRank: 1, vectorScore: null, vectorRank: null });
   expect(res.hits[0]!.score).toBe(res.hits[0]!.keywordScore);
   expect(res.model).toBe('minilm');
@@ -39,7 +39,7 @@ test('KEYWORD hits carry the keyword score and rank only', async () => {
 
 test('VECTOR embeds the query with the query tower of the collection model and ranks by cosine', async () => {
   const { search, embedder } = await withCorpus();
-  const res = await search.search(req('cats purr', { mode: 'VECTOR', k: 2 }));
+  const res = await search.search(P, req('cats purr', { mode: 'VECTOR', k: 2 }));
   expect(res.hits.map((h) => h.document.id)[0]).toBe('cats');
   expect(res.hits).toHaveLength(2);
   expect(res.hits[0]!.vectorScore).toBeCloseTo(dot(bagOfWords('cats purr'), bagOfWords('cats purr and sleep all day')), 5);
@@ -48,7 +48,7 @@ test('VECTOR embeds the query with the query tower of the collection model and r
 
 test('HYBRID fuses both lists by reciprocal rank and keeps each component', async () => {
   const { search } = await withCorpus();
-  const res = await search.search(req('capital of france'));
+  const res = await search.search(P, req('capital of france'));
   const top = res.hits[0]!;
   expect(top.document.id).toBe('paris');
   expect(top).toMatchObject({ keywordRank: 1, vectorRank: 1 });
@@ -60,9 +60,9 @@ test('HYBRID fuses both lists by reciprocal rank and keeps each component', asyn
 test('filters apply in every mode', async () => {
   const { search, documents } = await withCorpus();
   for (const mode of ['KEYWORD', 'VECTOR', 'HYBRID'] as const) {
-    const term = await search.search(req('capital', { mode, filters: [{ field: 'kind', kind: 'term', anyOf: ['city'] }] }));
+    const term = await search.search(P, req('capital', { mode, filters: [{ field: 'kind', kind: 'term', anyOf: ['city'] }] }));
     expect(new Set(term.hits.map((h) => h.document.id))).toEqual(new Set(['paris', 'rome']));
-    const range = await search.search(req('capital', { mode, filters: [{ field: 'year', kind: 'range', gte: 2020 }] }));
+    const range = await search.search(P, req('capital', { mode, filters: [{ field: 'year', kind: 'range', gte: 2020 }] }));
     expect(range.hits.every((h) => (h.document.metadata['year'] as number) >= 2020)).toBe(true);
     expect(documents.lastFilters).toEqual([{ field: 'year', kind: 'range', gte: 2020 }]);
   }
@@ -70,41 +70,41 @@ test('filters apply in every mode', async () => {
 
 test('a filter on an unknown field or with a value of the wrong type is an InputError naming it', async () => {
   const { search } = await withCorpus();
-  const unknown = await search.search(req('x', { filters: [{ field: 'colour', kind: 'term', anyOf: ['red'] }] })).catch((e: unknown) => e);
+  const unknown = await search.search(P, req('x', { filters: [{ field: 'colour', kind: 'term', anyOf: ['red'] }] })).catch((e: unknown) => e);
   expect(unknown).toBeInstanceOf(InputError);
   expect(unknown).toMatchObject({ field: 'filters.0.field', details: { known: ['kind', 'year'] } });
-  const wrongType = await search.search(req('x', { filters: [{ field: 'year', kind: 'term', anyOf: ['recent'] }] })).catch((e: unknown) => e);
+  const wrongType = await search.search(P, req('x', { filters: [{ field: 'year', kind: 'term', anyOf: ['recent'] }] })).catch((e: unknown) => e);
   expect(wrongType).toMatchObject({ field: 'filters.0.anyOf.0' });
 });
 
 test('bad requests are InputErrors naming the field; an unknown collection is NOT_FOUND', async () => {
   const { search } = await withCorpus();
-  await expect(search.search(req('  '))).rejects.toMatchObject({ field: 'query' });
-  await expect(search.search(req('x'.repeat(2_001)))).rejects.toMatchObject({ field: 'query' });
-  await expect(search.search(req('x', { k: 0 }))).rejects.toMatchObject({ field: 'k' });
-  await expect(search.search(req('x', { k: 101 }))).rejects.toMatchObject({ field: 'k' });
-  await expect(search.search(req('x', { collection: 'nope' }))).rejects.toBeInstanceOf(UnknownReferenceError);
-  await expect(search.search(req('x', { collection: 'Bad Name' }))).rejects.toMatchObject({ field: 'collection' });
+  await expect(search.search(P, req('  '))).rejects.toMatchObject({ field: 'query' });
+  await expect(search.search(P, req('x'.repeat(2_001)))).rejects.toMatchObject({ field: 'query' });
+  await expect(search.search(P, req('x', { k: 0 }))).rejects.toMatchObject({ field: 'k' });
+  await expect(search.search(P, req('x', { k: 101 }))).rejects.toMatchObject({ field: 'k' });
+  await expect(search.search(P, req('x', { collection: 'nope' }))).rejects.toBeInstanceOf(UnknownReferenceError);
+  await expect(search.search(P, req('x', { collection: 'Bad Name' }))).rejects.toMatchObject({ field: 'collection' });
 });
 
 test('searching with another model than the collection was built with is an error, never garbage', async () => {
   const t = await withCorpus();
-  await expect(t.search.search(req('x', { model: 'other' }))).rejects.toMatchObject({ code: 'BAD_USER_INPUT', field: 'model' });
+  await expect(t.search.search(P, req('x', { model: 'other' }))).rejects.toMatchObject({ code: 'BAD_USER_INPUT', field: 'model' });
   // The encoder now serves something else under the same name: the probe embedding gives it away.
   t.embedder.models.set('minilm', 'retrained:');
   t.advance(61_000);
-  await expect(t.search.search(req('x', { mode: 'VECTOR' }))).rejects.toBeInstanceOf(EncoderMismatchError);
+  await expect(t.search.search(P, req('x', { mode: 'VECTOR' }))).rejects.toBeInstanceOf(EncoderMismatchError);
   // KEYWORD needs no vectors and keeps working.
-  expect((await t.search.search(req('capital', { mode: 'KEYWORD' }))).hits.length).toBeGreaterThan(0);
+  expect((await t.search.search(P, req('capital', { mode: 'KEYWORD' }))).hits.length).toBeGreaterThan(0);
   // The model is gone altogether.
   t.embedder.models.delete('minilm');
   t.advance(61_000);
-  await expect(t.search.search(req('x', { mode: 'HYBRID' }))).rejects.toThrow(/no longer serves/);
+  await expect(t.search.search(P, req('x', { mode: 'HYBRID' }))).rejects.toThrow(/no longer serves/);
 });
 
 test('HYDE without a generation service is a typed UNAVAILABLE naming it', async () => {
   const { search } = await withCorpus();
-  const err = await search.search(req('x', { mode: 'HYDE' })).catch((e: unknown) => e);
+  const err = await search.search(P, req('x', { mode: 'HYDE' })).catch((e: unknown) => e);
   expect(err).toBeInstanceOf(HydeUnavailableError);
   expect(err).toMatchObject({ code: 'UNAVAILABLE', details: { dependency: 'generation' } });
 });
@@ -112,7 +112,7 @@ test('HYDE without a generation service is a typed UNAVAILABLE naming it', async
 test('HYDE searches with the mean of the query and the hypothetical documents, embedded by the document tower', async () => {
   const passages = ['the french capital paris', 'paris lies on the seine'];
   const t = await withCorpus({ writer: new FakeWriter(passages) });
-  const res = await t.search.search(req('where is the eiffel tower', { mode: 'HYDE', k: 1 }));
+  const res = await t.search.search(P, req('where is the eiffel tower', { mode: 'HYDE', k: 1 }));
   expect(res.hits[0]!.document.id).toBe('paris');
   expect(res.hypotheticalDocuments).toEqual(passages);
   expect(t.embedder.calls.some((c) => c.inputType === 'DOCUMENT' && c.texts.join() === passages.join())).toBe(true);

@@ -32,4 +32,7 @@ export function setup(opts: { writer?: HypotheticalDocumentWriter | null } = {})
   return { embedder, documents, store, jobs, queue, bindings, collections, ingestion, indexer, search, drain, advance: (ms: number) => (clock += ms) };
 }
 
+/** The project unit tests work in, unless a test is about projects. */
+export const P = 'default';
+
 export const doc = (id: string, text: string, metadata: Record<string, unknown> = {}, title = '') => ({ id, title, text, metadata });

@@ -5,23 +5,23 @@ import { credentials, status, type ServiceError } from '@grpc/grpc-js';
 import pino from 'pino';
 import type { ApolloServer } from '@apollo/server';
 import { retrievalV1 as pb } from '@llmops/contracts';
-import { callUnary, createMetrics, createSubgraphServer, GrpcServer, Lifecycle, readSchemaFile, InternalAuth } from '@llmops/platform';
+import { anonymousIdentity, callUnary, createMetrics, createSubgraphServer, GrpcServer, Lifecycle, readSchemaFile, InternalAuth } from '@llmops/platform';
 import { retrieverGrpc, retrieverServiceName } from '../src/grpc/retriever.grpc';
-import { resolvers, type Context } from '../src/graphql/resolvers';
+import { resolvers, type RequestContext } from '../src/graphql/resolvers';
 import { createRetrievalMetrics } from '../src/metrics';
-import { doc, setup } from './setup';
+import { P, doc, setup } from './setup';
 
 const logger = pino({ level: 'silent' });
 let t: ReturnType<typeof setup>;
 let lifecycle: Lifecycle;
 let client: pb.RetrieverServiceClient;
-let subgraph: ApolloServer<Context>;
-let context: Context;
+let subgraph: ApolloServer<RequestContext>;
+let context: RequestContext;
 
 beforeAll(async () => {
   t = setup();
-  await t.collections.create({ name: 'docs', description: null, model: null });
-  await t.ingestion.ingest('docs', [
+  await t.collections.create(P, { name: 'docs', description: null, model: null });
+  await t.ingestion.ingest(P, 'docs', [
     doc('paris', 'paris is the capital of france', { year: 2021, kind: 'city' }, 'Paris'),
     doc('rome', 'rome is the capital of italy', { year: 2015, kind: 'city' }, 'Rome'),
     doc('cats', 'cats purr', { year: 2020, kind: 'animal' }),
@@ -34,8 +34,8 @@ beforeAll(async () => {
   server.addService(retrieverServiceName, pb.RetrieverServiceService, retrieverGrpc(server, t.search, own));
   const port = await server.start();
   client = new pb.RetrieverServiceClient(`127.0.0.1:${port}`, credentials.createInsecure());
-  context = { collections: t.collections, ingestion: t.ingestion, search: t.search, documents: t.documents, metrics: own };
-  subgraph = createSubgraphServer<Context>({ typeDefs: readSchemaFile(`${__dirname}/../src`), resolvers, logger, metrics, production: false });
+  context = { collections: t.collections, ingestion: t.ingestion, search: t.search, documents: t.documents, metrics: own, identity: anonymousIdentity };
+  subgraph = createSubgraphServer<RequestContext>({ typeDefs: readSchemaFile(`${__dirname}/../src`), resolvers, logger, metrics, production: false });
   await subgraph.start();
 });
 

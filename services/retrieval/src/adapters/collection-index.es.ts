@@ -4,7 +4,7 @@
 // keyword-terms.ts (stop words removed, Porter-stemmed; this Elasticsearch build has no stemmers),
 // kept out of _source; title and text themselves are stored for display only. Metadata strings map
 // to keyword so that term and range filters are exact.
-import type { Collection } from '../domain/model';
+import type { Collection, CollectionRef } from '../domain/model';
 
 export interface VectorIndexOptions {
   /** int8_hnsw quantizes stored vectors (4x less memory), hnsw keeps float32. */
@@ -33,6 +33,7 @@ export function collectionIndexBody(collection: Collection, vectors: VectorIndex
       dynamic_date_formats: ['strict_date_optional_time'],
       _meta: {
         collection: {
+          projectId: collection.projectId,
           description: collection.description,
           createdAt: collection.createdAt.toISOString(),
           encoder: collection.encoder,
@@ -63,8 +64,8 @@ export function collectionIndexBody(collection: Collection, vectors: VectorIndex
 }
 
 /** The collection recorded in an index mapping's _meta, or null when the index is not a collection. */
-export function collectionFromMeta(name: string, meta: unknown): Collection | null {
+export function collectionFromMeta(ref: CollectionRef, meta: unknown): Collection | null {
   const c = (meta as { collection?: { description?: string | null; createdAt?: string; encoder?: Collection['encoder'] } } | undefined)?.collection;
   if (!c?.encoder || !c.createdAt) return null;
-  return { name, description: c.description ?? null, createdAt: new Date(c.createdAt), encoder: c.encoder };
+  return { projectId: ref.projectId, name: ref.name, description: c.description ?? null, createdAt: new Date(c.createdAt), encoder: c.encoder };
 }

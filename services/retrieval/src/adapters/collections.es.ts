@@ -1,9 +1,11 @@
-// Collections as Elasticsearch indices under one prefix (see collection-index.es.ts).
+// Collections as Elasticsearch indices, one per (project, collection) (see collection-names.es.ts
+// and collection-index.es.ts).
 import type { Client } from '@elastic/elasticsearch';
 import { ConflictError } from '@llmops/platform';
-import type { Collection, CollectionWithCount, MetadataFieldType } from '../domain/model';
+import type { Collection, CollectionRef, CollectionWithCount, MetadataFieldType } from '../domain/model';
 import type { CollectionStore } from '../domain/ports';
 import { collectionFromMeta, collectionIndexBody, type VectorIndexOptions } from './collection-index.es';
+import type { CollectionIndexNames } from './collection-names.es';
 import { esErrorType, guardEs } from './es-errors';
 
 type Properties = Record<string, { type?: string; properties?: Properties }>;
@@ -11,18 +13,14 @@ type Properties = Record<string, { type?: string; properties?: Properties }>;
 export class EsCollections implements CollectionStore {
   constructor(
     private readonly es: Client,
-    private readonly prefix: string,
+    private readonly names: CollectionIndexNames,
     private readonly vectors: VectorIndexOptions,
   ) {}
-
-  indexOf(name: string): string {
-    return `${this.prefix}${name}`;
-  }
 
   create(collection: Collection): Promise<void> {
     return guardEs(async () => {
       try {
-        await this.es.indices.create({ index: this.indexOf(collection.name), ...collectionIndexBody(collection, this.vectors) });
+        await this.es.indices.create({ index: this.names.indexOf(collection), ...collectionIndexBody(collection, this.vectors) });
       } catch (err) {
         if (esErrorType(err) === 'resource_already_exists_exception') throw new ConflictError(`collection ${collection.name} already exists`, { field: 'name' });
         throw err;
@@ -30,33 +28,35 @@ export class EsCollections implements CollectionStore {
     });
   }
 
-  get(name: string): Promise<Collection | null> {
+  get(ref: CollectionRef): Promise<Collection | null> {
     return guardEs(async () => {
-      const mapping = await this.mapping(name);
-      return mapping ? collectionFromMeta(name, mapping._meta) : null;
+      const mapping = await this.mapping(ref);
+      return mapping ? collectionFromMeta(ref, mapping._meta) : null;
     });
   }
 
-  list(): Promise<CollectionWithCount[]> {
+  list(projectId: string): Promise<CollectionWithCount[]> {
     return guardEs(async () => {
+      const pattern = this.names.patternOf(projectId);
       const [mappings, counts] = await Promise.all([
-        this.es.indices.getMapping({ index: `${this.prefix}*` }),
-        this.es.cat.indices({ index: `${this.prefix}*`, format: 'json', h: ['index', 'docs.count'] }),
+        this.es.indices.getMapping({ index: pattern }),
+        this.es.cat.indices({ index: pattern, format: 'json', h: ['index', 'docs.count'] }),
       ]);
       const countOf = new Map(counts.map((r) => [String(r.index), Number(r['docs.count'] ?? 0)]));
       return Object.entries(mappings)
         .flatMap(([index, m]) => {
-          const c = collectionFromMeta(index.slice(this.prefix.length), m.mappings._meta);
+          const ref = this.names.parse(index);
+          const c = ref?.projectId === projectId ? collectionFromMeta(ref, m.mappings._meta) : null;
           return c ? [{ ...c, documentCount: countOf.get(index) ?? 0 }] : [];
         })
         .sort((a, b) => a.name.localeCompare(b.name));
     });
   }
 
-  count(name: string): Promise<number> {
+  count(ref: CollectionRef): Promise<number> {
     return guardEs(async () => {
       try {
-        return (await this.es.count({ index: this.indexOf(name) })).count;
+        return (await this.es.count({ index: this.names.indexOf(ref) })).count;
       } catch (err) {
         if (esErrorType(err) === 'index_not_found_exception') return 0;
         throw err;
@@ -64,10 +64,10 @@ export class EsCollections implements CollectionStore {
     });
   }
 
-  delete(name: string): Promise<boolean> {
+  delete(ref: CollectionRef): Promise<boolean> {
     return guardEs(async () => {
       try {
-        await this.es.indices.delete({ index: this.indexOf(name) });
+        await this.es.indices.delete({ index: this.names.indexOf(ref) });
         return true;
       } catch (err) {
         if (esErrorType(err) === 'index_not_found_exception') return false;
@@ -76,10 +76,10 @@ export class EsCollections implements CollectionStore {
     });
   }
 
-  metadataFields(name: string): Promise<Map<string, MetadataFieldType>> {
+  metadataFields(ref: CollectionRef): Promise<Map<string, MetadataFieldType>> {
     return guardEs(async () => {
       const fields = new Map<string, MetadataFieldType>();
-      const metadata = (await this.mapping(name))?.properties?.['metadata']?.properties ?? {};
+      const metadata = (await this.mapping(ref))?.properties?.['metadata']?.properties ?? {};
       const walk = (props: Properties, path: string) => {
         for (const [key, p] of Object.entries(props)) {
           const at = path ? `${path}.${key}` : key;
@@ -92,9 +92,9 @@ export class EsCollections implements CollectionStore {
     });
   }
 
-  private async mapping(name: string): Promise<{ _meta?: unknown; properties?: Properties } | null> {
+  private async mapping(ref: CollectionRef): Promise<{ _meta?: unknown; properties?: Properties } | null> {
     try {
-      const res = await this.es.indices.getMapping({ index: this.indexOf(name) });
+      const res = await this.es.indices.getMapping({ index: this.names.indexOf(ref) });
       return (Object.values(res)[0]?.mappings as { _meta?: unknown; properties?: Properties } | undefined) ?? null;
     } catch (err) {
       if (esErrorType(err) === 'index_not_found_exception') return null;

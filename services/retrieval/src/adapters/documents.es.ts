@@ -2,7 +2,7 @@
 // kNN queries with metadata filters, and both in one _msearch round trip for HYBRID.
 import type { Client } from '@elastic/elasticsearch';
 import type { estypes } from '@elastic/elasticsearch';
-import type { IndexableDocument, MetadataFilter, RankedDocument, RankedId, StoredDocument } from '../domain/model';
+import type { CollectionRef, IndexableDocument, MetadataFilter, RankedDocument, RankedId, StoredDocument } from '../domain/model';
 import type { DocumentIndex, WriteResult } from '../domain/ports';
 import { UnknownReferenceError } from '../domain/errors';
 import { UnavailableError } from '@llmops/platform';
@@ -27,11 +27,11 @@ const sourceFields = ['title', 'text', 'metadata'];
 export class EsDocuments implements DocumentIndex {
   constructor(
     private readonly es: Client,
-    private readonly indexOf: (collection: string) => string,
+    private readonly indexOf: (collection: CollectionRef) => string,
     private readonly knn: KnnOptions,
   ) {}
 
-  write(collection: string, documents: IndexableDocument[]): Promise<WriteResult[]> {
+  write(collection: CollectionRef, documents: IndexableDocument[]): Promise<WriteResult[]> {
     if (documents.length === 0) return Promise.resolve([]);
     return guardEs(async () => {
       const index = this.indexOf(collection);
@@ -64,28 +64,28 @@ export class EsDocuments implements DocumentIndex {
     });
   }
 
-  get(collection: string, id: string): Promise<StoredDocument | null> {
+  get(collection: CollectionRef, id: string): Promise<StoredDocument | null> {
     return this.guardCollection(collection, async () => {
       const res = await this.es.get<Source>({ index: this.indexOf(collection), id, _source_includes: sourceFields }, { ignore: [404] });
-      return res.found && res._source ? toDocument(collection, id, res._source) : null;
+      return res.found && res._source ? toDocument(collection.name, id, res._source) : null;
     });
   }
 
-  keyword(collection: string, query: string, k: number, filters: MetadataFilter[]): Promise<RankedDocument[]> {
+  keyword(collection: CollectionRef, query: string, k: number, filters: MetadataFilter[]): Promise<RankedDocument[]> {
     return this.guardCollection(collection, async () => {
       const res = await this.es.search<Source>({ index: this.indexOf(collection), ...keywordBody(query, k, filters) });
-      return ranked(collection, res.hits.hits, 'bm25');
+      return ranked(collection.name, res.hits.hits, 'bm25');
     });
   }
 
-  vector(collection: string, vector: Float32Array, k: number, filters: MetadataFilter[]): Promise<RankedDocument[]> {
+  vector(collection: CollectionRef, vector: Float32Array, k: number, filters: MetadataFilter[]): Promise<RankedDocument[]> {
     return this.guardCollection(collection, async () => {
       const res = await this.es.search<Source>({ index: this.indexOf(collection), ...this.vectorBody(vector, k, filters) });
-      return ranked(collection, res.hits.hits, 'cosine');
+      return ranked(collection.name, res.hits.hits, 'cosine');
     });
   }
 
-  keywordAndVector(collection: string, query: string, vector: Float32Array, depth: number, filters: MetadataFilter[]) {
+  keywordAndVector(collection: CollectionRef, query: string, vector: Float32Array, depth: number, filters: MetadataFilter[]) {
     return this.guardCollection(collection, async () => {
       const index = this.indexOf(collection);
       const idsOnly = { _source: false };
@@ -102,12 +102,12 @@ export class EsDocuments implements DocumentIndex {
     });
   }
 
-  getMany(collection: string, ids: string[]): Promise<Map<string, StoredDocument>> {
+  getMany(collection: CollectionRef, ids: string[]): Promise<Map<string, StoredDocument>> {
     if (ids.length === 0) return Promise.resolve(new Map());
     return this.guardCollection(collection, async () => {
       const res = await this.es.mget<Source>({ index: this.indexOf(collection), ids, _source_includes: sourceFields, realtime: false });
       const found = new Map<string, StoredDocument>();
-      for (const d of res.docs) if ('found' in d && d.found && d._source) found.set(d._id, toDocument(collection, d._id, d._source));
+      for (const d of res.docs) if ('found' in d && d.found && d._source) found.set(d._id, toDocument(collection.name, d._id, d._source));
       return found;
     });
   }
@@ -128,13 +128,13 @@ export class EsDocuments implements DocumentIndex {
   }
 
   /** A search of a collection deleted meanwhile is NOT_FOUND, not an Elasticsearch error. */
-  private guardCollection<T>(collection: string, fn: () => Promise<T>): Promise<T> {
+  private guardCollection<T>(collection: CollectionRef, fn: () => Promise<T>): Promise<T> {
     return guardEs(async () => {
       try {
         return await fn();
       } catch (err) {
         if (esErrorType(err) === 'index_not_found_exception' || (err as { type?: string }).type === 'index_not_found_exception') {
-          throw new UnknownReferenceError('Collection', collection, 'collection');
+          throw new UnknownReferenceError('Collection', collection.name, 'collection');
         }
         throw err;
       }

@@ -1,5 +1,6 @@
 // Queues documents on documents.ingest.v1 (one message per document, keyed by its id so that
-// versions of one document stay in order), in produce requests of at most ~512 KiB.
+// versions of one document stay in order), in produce requests of at most ~512 KiB. Each event's
+// envelope carries the job's project, which the consumer indexes it under.
 import { UnavailableError, encodeEvent, type EventProducer, type OutgoingEvent } from '@llmops/platform';
 import type { IngestItem } from '../domain/model';
 import type { IngestQueue } from '../domain/ports';
@@ -12,6 +13,7 @@ export class KafkaIngestQueue implements IngestQueue {
   async publish(items: IngestItem[]): Promise<void> {
     const events = items.map((i) =>
       encodeEvent('documents.ingest.v1', {
+        projectId: i.projectId,
         jobId: i.jobId,
         collection: i.collection,
         documentId: i.id,

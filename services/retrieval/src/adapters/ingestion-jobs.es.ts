@@ -1,13 +1,17 @@
 // Ingestion jobs in two Elasticsearch indices: the jobs themselves, and one outcome per (job,
 // document) whose id is derived from both, so a redelivered document overwrites its own outcome
 // instead of being counted twice. Counts are aggregated at read time (no scripted counters).
+// A job belongs to one project (`project_id`; jobs recorded before projects existed have none and
+// belong to the default project): another project's job reads as missing.
 import type { Client } from '@elastic/elasticsearch';
 import type { IngestionJob, IngestionStatus, NewIngestionJob } from '../domain/model';
 import type { IngestionJobStore } from '../domain/ports';
-import { UnavailableError } from '@llmops/platform';
+import { UnavailableError, defaultProjectId } from '@llmops/platform';
 import { esErrorType, guardEs } from './es-errors';
 
 interface JobSource {
+  /** Absent on jobs recorded before projects existed: the default project's. */
+  project_id?: string;
   collection: string;
   submitted: number;
   created_at: string;
@@ -37,12 +41,16 @@ export class EsIngestionJobs implements IngestionJobStore {
     return guardEs(async () => {
       const settings = { number_of_shards: 1, number_of_replicas: 0 };
       const create = async (index: string, properties: Record<string, { type: 'keyword' | 'integer' | 'date' | 'boolean' | 'text' }>) => {
-        if (await this.es.indices.exists({ index })) return;
+        // An index from before a field was added gets it (adding a field to a mapping is idempotent).
+        if (await this.es.indices.exists({ index })) {
+          await this.es.indices.putMapping({ index, properties });
+          return;
+        }
         await this.es.indices.create({ index, settings, mappings: { dynamic: 'strict', properties } }).catch((err: unknown) => {
           if (esErrorType(err) !== 'resource_already_exists_exception') throw err;
         });
       };
-      await create(this.jobs, { collection: { type: 'keyword' }, submitted: { type: 'integer' }, created_at: { type: 'date' } });
+      await create(this.jobs, { project_id: { type: 'keyword' }, collection: { type: 'keyword' }, submitted: { type: 'integer' }, created_at: { type: 'date' } });
       await create(this.outcomes, {
         job_id: { type: 'keyword' },
         collection: { type: 'keyword' },
@@ -59,7 +67,7 @@ export class EsIngestionJobs implements IngestionJobStore {
       await this.es.index<JobSource>({
         index: this.jobs,
         id: job.id,
-        document: { collection: job.collection, submitted: job.submitted, created_at: job.createdAt.toISOString() },
+        document: { project_id: job.projectId, collection: job.collection, submitted: job.submitted, created_at: job.createdAt.toISOString() },
         refresh: false,
       });
     });
@@ -71,10 +79,10 @@ export class EsIngestionJobs implements IngestionJobStore {
     });
   }
 
-  get(id: string, maxFailures: number): Promise<IngestionJob | null> {
+  get(projectId: string, id: string, maxFailures: number): Promise<IngestionJob | null> {
     return guardEs(async () => {
       const job = await this.es.get<JobSource>({ index: this.jobs, id }, { ignore: [404] });
-      if (!job.found || !job._source) return null;
+      if (!job.found || !job._source || (job._source.project_id ?? defaultProjectId) !== projectId) return null;
       const counts = await this.es.search<OutcomeSource>({
         index: this.outcomes,
         size: 0,
@@ -98,7 +106,7 @@ export class EsIngestionJobs implements IngestionJobStore {
           : [];
       const { submitted } = job._source;
       const status: IngestionStatus = processed + failed >= submitted ? 'COMPLETED' : processed + failed > 0 ? 'RUNNING' : 'QUEUED';
-      return { id, collection: job._source.collection, submitted, processed, failed, status, createdAt: new Date(job._source.created_at), failures };
+      return { id, projectId, collection: job._source.collection, submitted, processed, failed, status, createdAt: new Date(job._source.created_at), failures };
     });
   }
 

@@ -22,13 +22,16 @@ export function embeddingText(d: { title: string; text: string }): string {
   return joined.slice(0, cut);
 }
 
+/** Runs `work` on behalf of the project (e.g. signing its calls to peers as that project). */
+export type ProjectScope = <T>(projectId: string, work: () => Promise<T>) => Promise<T>;
+
 /** A batch checked and embedded, not yet written. */
 export interface PreparedBatch {
   items: IngestItem[];
   /** Items that already failed, with their reasons. */
   outcomes: Map<IngestItem, IngestOutcome>;
-  /** Embedded documents by collection. */
-  embedded: Map<string, Array<{ item: IngestItem; document: IndexableDocument }>>;
+  /** Embedded documents by collection (each item in its own project's collection). */
+  embedded: Array<{ collection: Collection; documents: Array<{ item: IngestItem; document: IndexableDocument }> }>;
 }
 
 export class DocumentIndexer {
@@ -37,6 +40,8 @@ export class DocumentIndexer {
     private readonly bindings: EncoderBindings,
     private readonly embedder: Embedder,
     private readonly documents: DocumentIndex,
+    /** Runs work done for a project's documents (the encoder calls) as that project. */
+    private readonly asProject: ProjectScope = (_, work) => work(),
   ) {}
 
   /** Embeds and writes one batch; each item's outcome, in order. */
@@ -52,13 +57,17 @@ export class DocumentIndexer {
     const outcomes = new Map<IngestItem, IngestOutcome>();
     const fail = (item: IngestItem, reason: string) => outcomes.set(item, { item, ok: false, reason });
     const byCollection = new Map<string, IngestItem[]>();
-    for (const item of items) byCollection.set(item.collection, [...(byCollection.get(item.collection) ?? []), item]);
-    const embedded = new Map<string, Array<{ item: IngestItem; document: IndexableDocument }>>();
+    for (const item of items) {
+      const key = `${item.projectId}/${item.collection}`;
+      byCollection.set(key, [...(byCollection.get(key) ?? []), item]);
+    }
+    const embedded: PreparedBatch['embedded'] = [];
 
-    for (const [name, group] of byCollection) {
-      const collection = await this.collections.find(name);
+    for (const group of byCollection.values()) {
+      const { projectId, collection: name } = group[0]!;
+      const collection = await this.collections.find(projectId, name);
       if (!collection) {
-        for (const item of group) fail(item, `collection ${name} does not exist (deleted after the document was queued?)`);
+        for (const item of group) fail(item, `collection ${name} does not exist in project ${projectId} (deleted after the document was queued?)`);
         continue;
       }
       const valid = group.filter((item) => {
@@ -72,8 +81,11 @@ export class DocumentIndexer {
         }
       });
       try {
-        await this.bindings.verify(collection, signal);
-        embedded.set(name, await this.embed(collection, valid, fail, signal));
+        const documents = await this.asProject(projectId, async () => {
+          await this.bindings.verify(collection, signal);
+          return this.embed(collection, valid, fail, signal);
+        });
+        embedded.push({ collection, documents });
       } catch (err) {
         if (!(err instanceof EncoderMismatchError)) throw err;
         for (const item of valid) if (!outcomes.has(item)) fail(item, err.message);
@@ -85,9 +97,9 @@ export class DocumentIndexer {
   /** The second half of `index`: writes what `prepare` embedded. */
   async write(batch: PreparedBatch): Promise<IngestOutcome[]> {
     const outcomes = new Map(batch.outcomes);
-    for (const [name, embedded] of batch.embedded) {
+    for (const { collection, documents: embedded } of batch.embedded) {
       // Results come in the order written (an id may occur twice in a batch: the later one wins).
-      const results = await this.documents.write(name, embedded.map((e) => e.document));
+      const results = await this.documents.write(collection, embedded.map((e) => e.document));
       results.forEach((r, i) => {
         const item = embedded[i]!.item;
         outcomes.set(item, r.ok ? { item, ok: true } : { item, ok: false, reason: `Elasticsearch refused the document: ${r.reason}` });

@@ -20,13 +20,14 @@ export class IngestionService {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  async ingest(collection: string, documents: DocumentInput[]): Promise<IngestionJob> {
+  /** Queues documents for the project's collection; the job and its events carry the project. */
+  async ingest(projectId: string, collection: string, documents: DocumentInput[]): Promise<IngestionJob> {
     validateDocuments(documents);
-    await this.collections.get(collection, 'collection');
-    const job = { id: this.newId(), collection, submitted: documents.length, createdAt: this.now() };
+    await this.collections.get(projectId, collection, 'collection');
+    const job = { id: this.newId(), projectId, collection, submitted: documents.length, createdAt: this.now() };
     await this.jobs.create(job);
     try {
-      await this.queue.publish(documents.map((d) => ({ ...d, jobId: job.id, collection })));
+      await this.queue.publish(documents.map((d) => ({ ...d, jobId: job.id, projectId, collection })));
     } catch (err) {
       // Nothing (or not all) was queued: the caller retries the whole call, which is idempotent by document id.
       await this.jobs.delete(job.id).catch(() => undefined);
@@ -35,12 +36,13 @@ export class IngestionService {
     return { ...job, processed: 0, failed: 0, status: 'QUEUED', failures: [] };
   }
 
-  async job(id: string, maxFailures = 20): Promise<IngestionJob> {
+  /** The project's job; another project's is NOT_FOUND. */
+  async job(projectId: string, id: string, maxFailures = 20): Promise<IngestionJob> {
     if (!/^[0-9a-f-]{36}$/.test(id)) throw new InputError('id: not an ingestion job id', 'id');
     if (!Number.isInteger(maxFailures) || maxFailures < 0 || maxFailures > maxReportedFailures) {
       throw new InputError(`first: must be between 0 and ${maxReportedFailures}`, 'first');
     }
-    const job = await this.jobs.get(id, maxFailures);
+    const job = await this.jobs.get(projectId, id, maxFailures);
     if (!job) throw new UnknownReferenceError('IngestionJob', id, 'id');
     return job;
   }

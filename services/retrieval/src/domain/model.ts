@@ -16,8 +16,16 @@ export interface EncoderBinding {
   fingerprint: number[];
 }
 
-export interface Collection {
+/**
+ * Which collection: names are unique within a project, and nothing reaches another project's
+ * collections (a name from another project is simply not there).
+ */
+export interface CollectionRef {
+  projectId: string;
   name: string;
+}
+
+export interface Collection extends CollectionRef {
   description: string | null;
   encoder: EncoderBinding;
   createdAt: Date;
@@ -112,6 +120,7 @@ export interface IngestionFailure {
 
 export interface IngestionJob {
   id: string;
+  projectId: string;
   collection: string;
   submitted: number;
   processed: number;
@@ -124,6 +133,7 @@ export interface IngestionJob {
 
 export interface NewIngestionJob {
   id: string;
+  projectId: string;
   collection: string;
   submitted: number;
   createdAt: Date;
@@ -132,6 +142,8 @@ export interface NewIngestionJob {
 /** One document of `documents.ingest.v1`, as the indexer sees it. */
 export interface IngestItem extends DocumentInput {
   jobId: string;
+  /** The project of the job and the collection (the event's envelope). */
+  projectId: string;
   collection: string;
 }
 

@@ -1,6 +1,7 @@
 // The ports the retrieval domain drives; adapters (*.es.ts, *.grpc.ts, *.kafka.ts) implement them.
 import type {
   Collection,
+  CollectionRef,
   CollectionWithCount,
   IndexableDocument,
   IngestionJob,
@@ -35,16 +36,18 @@ export interface HypotheticalDocumentWriter {
   write(query: string, count: number, signal?: AbortSignal): Promise<string[]>;
 }
 
+/** Collections of every project; each call sees only the project it names. */
 export interface CollectionStore {
-  /** Throws ConflictError when the name is taken. */
+  /** Throws ConflictError when the name is taken in the collection's project. */
   create(collection: Collection): Promise<void>;
-  get(name: string): Promise<Collection | null>;
-  list(): Promise<CollectionWithCount[]>;
-  count(name: string): Promise<number>;
+  get(ref: CollectionRef): Promise<Collection | null>;
+  /** The project's collections only. */
+  list(projectId: string): Promise<CollectionWithCount[]>;
+  count(ref: CollectionRef): Promise<number>;
   /** False when there was no such collection. */
-  delete(name: string): Promise<boolean>;
+  delete(ref: CollectionRef): Promise<boolean>;
   /** Metadata fields (dot paths) the collection's documents have, with their types. */
-  metadataFields(name: string): Promise<Map<string, MetadataFieldType>>;
+  metadataFields(ref: CollectionRef): Promise<Map<string, MetadataFieldType>>;
 }
 
 export type WriteResult = { id: string; ok: true } | { id: string; ok: false; reason: string };
@@ -54,29 +57,30 @@ export interface DocumentIndex {
    * Indexes (or replaces, by id) documents; results are in the order of `documents`. A document
    * the index refuses is reported with the reason; a transient failure throws UnavailableError.
    */
-  write(collection: string, documents: IndexableDocument[]): Promise<WriteResult[]>;
-  get(collection: string, id: string): Promise<StoredDocument | null>;
+  write(collection: CollectionRef, documents: IndexableDocument[]): Promise<WriteResult[]>;
+  get(collection: CollectionRef, id: string): Promise<StoredDocument | null>;
   /** BM25 over title and text. */
-  keyword(collection: string, query: string, k: number, filters: MetadataFilter[]): Promise<RankedDocument[]>;
+  keyword(collection: CollectionRef, query: string, k: number, filters: MetadataFilter[]): Promise<RankedDocument[]>;
   /** Approximate kNN; scores are cosine similarities. */
-  vector(collection: string, vector: Float32Array, k: number, filters: MetadataFilter[]): Promise<RankedDocument[]>;
+  vector(collection: CollectionRef, vector: Float32Array, k: number, filters: MetadataFilter[]): Promise<RankedDocument[]>;
   /** Both lists, ids and scores only, from one round trip. */
   keywordAndVector(
-    collection: string,
+    collection: CollectionRef,
     query: string,
     vector: Float32Array,
     depth: number,
     filters: MetadataFilter[],
   ): Promise<{ keyword: RankedId[]; vector: RankedId[] }>;
   /** The documents with these ids (missing ones are absent from the map). */
-  getMany(collection: string, ids: string[]): Promise<Map<string, StoredDocument>>;
+  getMany(collection: CollectionRef, ids: string[]): Promise<Map<string, StoredDocument>>;
 }
 
 export interface IngestionJobStore {
   create(job: NewIngestionJob): Promise<void>;
   /** Removes a job whose documents could not be queued. */
   delete(id: string): Promise<void>;
-  get(id: string, maxFailures: number): Promise<IngestionJob | null>;
+  /** Null also when the job belongs to another project. */
+  get(projectId: string, id: string, maxFailures: number): Promise<IngestionJob | null>;
   /** Idempotent by (job, document): a redelivered document is counted once. */
   recordOutcomes(outcomes: Array<{ jobId: string; collection: string; documentId: string; ok: boolean; reason: string | null }>): Promise<void>;
 }

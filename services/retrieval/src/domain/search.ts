@@ -36,11 +36,12 @@ export class SearchService {
     private readonly settings: SearchSettings = defaultSearchSettings,
   ) {}
 
-  async search(req: SearchRequest, signal?: AbortSignal): Promise<SearchResult> {
+  /** Searches one of the project's collections (another project's is NOT_FOUND). */
+  async search(projectId: string, req: SearchRequest, signal?: AbortSignal): Promise<SearchResult> {
     validateQuery(req.query);
     validateK(req.k);
     validateFilters(req.filters);
-    const collection = await this.collections.get(req.collection, 'collection');
+    const collection = await this.collections.get(projectId, req.collection, 'collection');
     if (req.model !== null && req.model !== collection.encoder.model) {
       throw new InputError(
         `model: collection ${collection.name} holds vectors of ${collection.encoder.model}; searching it with ${req.model} would compare vectors of different models`,
@@ -49,7 +50,7 @@ export class SearchService {
       );
     }
     if (req.mode === 'HYDE' && !this.writer) throw new HydeUnavailableError('no generation service is configured (GENERATION_ADDRESS)');
-    const filters = await this.collections.checkFilters(collection.name, req.filters);
+    const filters = await this.collections.checkFilters(collection, req.filters);
     const result = (hits: SearchHit[], hypotheticalDocuments: string[] = []): SearchResult => ({
       collection: collection.name,
       mode: req.mode,
@@ -59,25 +60,25 @@ export class SearchService {
     });
     switch (req.mode) {
       case 'KEYWORD':
-        return result(asHits(await this.index.keyword(collection.name, req.query, req.k, filters), 'keyword'));
+        return result(asHits(await this.index.keyword(collection, req.query, req.k, filters), 'keyword'));
       case 'VECTOR': {
         const vector = await this.embedQuery(collection, req.query, signal);
-        return result(asHits(await this.index.vector(collection.name, vector, req.k, filters), 'vector'));
+        return result(asHits(await this.index.vector(collection, vector, req.k, filters), 'vector'));
       }
       case 'HYBRID': {
         const vector = await this.embedQuery(collection, req.query, signal);
         const depth = Math.max(req.k, this.settings.hybridDepth);
         // Both lists go deep with ids only; only the fused top k documents are fetched.
-        const lists = await this.index.keywordAndVector(collection.name, req.query, vector, depth, filters);
+        const lists = await this.index.keywordAndVector(collection, req.query, vector, depth, filters);
         const fused = reciprocalRankFusion(lists.keyword, lists.vector, req.k, this.settings.rrfK);
-        const documents = await this.index.getMany(collection.name, fused.map((f) => f.id));
+        const documents = await this.index.getMany(collection, fused.map((f) => f.id));
         // A document deleted between the two calls drops out.
         const hits = fused.flatMap(({ id, ...f }) => (documents.has(id) ? [{ ...f, document: documents.get(id)! }] : []));
         return result(hits.map((h, i) => ({ ...h, rank: i + 1 })));
       }
       case 'HYDE': {
         const { vector, documents } = await this.hydeVector(collection, req.query, signal);
-        return result(asHits(await this.index.vector(collection.name, vector, req.k, filters), 'vector'), documents);
+        return result(asHits(await this.index.vector(collection, vector, req.k, filters), 'vector'), documents);
       }
       default:
         throw new UnreachableCaseError(req.mode);

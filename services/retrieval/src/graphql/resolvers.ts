@@ -1,4 +1,4 @@
-import { DateTimeScalar, JSONScalar } from '@llmops/platform';
+import { DateTimeScalar, JSONScalar, type Identity } from '@llmops/platform';
 import type { CollectionWithCount, IngestionJob, SearchMode, StoredDocument } from '../domain/model';
 import type { CollectionService } from '../domain/collections';
 import type { IngestionService } from '../domain/ingestion';
@@ -17,6 +17,9 @@ export interface Context {
   metrics: RetrievalMetrics;
 }
 
+/** Every resolver reads and writes the caller's project only (serveSubgraph adds `identity`). */
+export type RequestContext = Context & { identity: Identity };
+
 interface SearchArgs {
   collection: string;
   query: string;
@@ -30,20 +33,20 @@ export const resolvers = {
   DateTime: DateTimeScalar,
   JSON: JSONScalar,
   Query: {
-    collections: (_: unknown, __: unknown, ctx: Context) => ctx.collections.list(),
-    collection: async (_: unknown, args: { name: string }, ctx: Context) => {
-      const c = await ctx.collections.find(args.name);
-      return c ? { ...c, documentCount: await ctx.collections.count(c.name) } : null;
+    collections: (_: unknown, __: unknown, ctx: RequestContext) => ctx.collections.list(ctx.identity.projectId),
+    collection: async (_: unknown, args: { name: string }, ctx: RequestContext) => {
+      const c = await ctx.collections.find(ctx.identity.projectId, args.name);
+      return c ? { ...c, documentCount: await ctx.collections.count(c) } : null;
     },
-    document: async (_: unknown, args: { collection: string; id: string }, ctx: Context) => {
-      await ctx.collections.get(args.collection, 'collection');
-      return ctx.documents.get(args.collection, validateDocumentId(args.id, 'id'));
+    document: async (_: unknown, args: { collection: string; id: string }, ctx: RequestContext) => {
+      const collection = await ctx.collections.get(ctx.identity.projectId, args.collection, 'collection');
+      return ctx.documents.get(collection, validateDocumentId(args.id, 'id'));
     },
-    ingestionJob: (_: unknown, args: { id: string }, ctx: Context) => ctx.ingestion.job(args.id, 0),
-    search: async (_: unknown, args: SearchArgs, ctx: Context) => {
+    ingestionJob: (_: unknown, args: { id: string }, ctx: RequestContext) => ctx.ingestion.job(ctx.identity.projectId, args.id, 0),
+    search: async (_: unknown, args: SearchArgs, ctx: RequestContext) => {
       const done = ctx.metrics.timeSearch(args.mode);
       try {
-        const result = await ctx.search.search({
+        const result = await ctx.search.search(ctx.identity.projectId, {
           collection: args.collection,
           query: args.query,
           mode: args.mode,
@@ -60,30 +63,30 @@ export const resolvers = {
     },
   },
   Mutation: {
-    createCollection: (_: unknown, { input }: { input: { name: string; description?: string | null; model?: string | null } }, ctx: Context) =>
-      ctx.collections.create({ name: input.name, description: input.description ?? null, model: input.model ?? null }),
-    deleteCollection: (_: unknown, args: { name: string }, ctx: Context) => ctx.collections.delete(args.name),
-    ingestDocuments: (_: unknown, args: { collection: string; documents: DocumentArg[] }, ctx: Context) =>
-      ctx.ingestion.ingest(args.collection, toDocuments(args.documents)),
+    createCollection: (_: unknown, { input }: { input: { name: string; description?: string | null; model?: string | null } }, ctx: RequestContext) =>
+      ctx.collections.create(ctx.identity.projectId, { name: input.name, description: input.description ?? null, model: input.model ?? null }),
+    deleteCollection: (_: unknown, args: { name: string }, ctx: RequestContext) => ctx.collections.delete(ctx.identity.projectId, args.name),
+    ingestDocuments: (_: unknown, args: { collection: string; documents: DocumentArg[] }, ctx: RequestContext) =>
+      ctx.ingestion.ingest(ctx.identity.projectId, args.collection, toDocuments(args.documents)),
   },
   Collection: {
-    __resolveReference: async (ref: { name: string }, ctx: Context) => {
-      const c = await ctx.collections.find(ref.name);
-      return c ? { ...c, documentCount: await ctx.collections.count(c.name) } : null;
+    __resolveReference: async (ref: { name: string }, ctx: RequestContext) => {
+      const c = await ctx.collections.find(ctx.identity.projectId, ref.name);
+      return c ? { ...c, documentCount: await ctx.collections.count(c) } : null;
     },
     encoder: (c: CollectionWithCount) => ({ model: c.encoder.model, dimensions: c.encoder.dimensions }),
   },
   Document: {
-    __resolveReference: async (ref: { collection: string; id: string }, ctx: Context): Promise<StoredDocument | null> => {
+    __resolveReference: async (ref: { collection: string; id: string }, ctx: RequestContext): Promise<StoredDocument | null> => {
       if (!isCollectionName(ref.collection) || !isDocumentId(ref.id)) return null;
-      return ctx.documents.get(ref.collection, ref.id).catch((err: unknown) => {
+      return ctx.documents.get({ projectId: ctx.identity.projectId, name: ref.collection }, ref.id).catch((err: unknown) => {
         if (err instanceof UnknownReferenceError) return null;
         throw err;
       });
     },
   },
   IngestionJob: {
-    failures: async (job: IngestionJob, args: { first: number }, ctx: Context) =>
-      args.first === 0 || job.failed === 0 ? [] : (await ctx.ingestion.job(job.id, args.first)).failures,
+    failures: async (job: IngestionJob, args: { first: number }, ctx: RequestContext) =>
+      args.first === 0 || job.failed === 0 ? [] : (await ctx.ingestion.job(ctx.identity.projectId, job.id, args.first)).failures,
   },
 };

@@ -8,11 +8,13 @@ export const retrieverServiceName = 'llmops.retrieval.v1.RetrieverService';
 
 export function retrieverGrpc(server: GrpcServer, search: SearchService, metrics: RetrievalMetrics): pb.RetrieverServiceServer {
   return {
-    search: server.unary(retrieverServiceName, 'Search', 'reader', async (request: pb.SearchRequest, { signal }): Promise<pb.SearchResponse> => {
+    search: server.unary(retrieverServiceName, 'Search', 'reader', async (request: pb.SearchRequest, { signal, identity }): Promise<pb.SearchResponse> => {
       const mode = toMode(request.mode);
       const done = metrics.timeSearch(mode);
       try {
+        // Only the caller's project's collections: another project's name is NOT_FOUND.
         const result = await search.search(
+          identity.projectId,
           {
             collection: request.collection,
             query: request.query,

@@ -234,5 +234,5 @@ function decode(message: KafkaMessage): { ok: true; item: IngestItem } | { ok: f
     return { ok: false, error: `value does not match ${ingestTopic}: ${problems}` };
   }
   const v = result.data;
-  return { ok: true, item: { jobId: v.jobId, collection: v.collection, id: v.documentId, title: v.title, text: v.text, metadata: v.metadata } };
+  return { ok: true, item: { jobId: v.jobId, projectId: v.projectId, collection: v.collection, id: v.documentId, title: v.title, text: v.text, metadata: v.metadata } };
 }
