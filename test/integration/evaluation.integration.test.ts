@@ -193,12 +193,20 @@ test('expected outputs set to what the model produced score an exact match of 1 
   const replay = await createDataset(questions.map((question, i) => ({ variables: { question }, expectedOutput: outputs[i]! })));
   const run = await finished((await startRun({ prompt: { name: qa, version: 1 }, datasetId: replay, metrics: ['EXACT_MATCH', 'ROUGE_L'], parameters: params })).id);
   expect(run.status).toBe('SUCCEEDED');
-  // Greedy decoding with a fixed seed: the model repeats itself.
-  expect(nodes(run).map((r) => r.output)).toEqual(outputs);
-  expect(run.metricMeans).toEqual([
-    { metric: 'EXACT_MATCH', mean: 1, count: 3 },
-    { metric: 'ROUGE_L', mean: 1, count: 3 },
-  ]);
+  // Greedy decoding with a fixed seed repeats itself, except that llama.cpp's batched decoding can
+  // change a token when other sequences share the batch (the first run decoded next to its judge
+  // calls): an item that repeats its output scores 1 on both metrics, one that does not scores
+  // an exact match of 0, and most items repeat.
+  const rows = nodes(run);
+  const repeated = rows.map((r, i) => r.output === outputs[i]);
+  rows.forEach((r, i) => {
+    expect(score(r, 'EXACT_MATCH').value).toBe(repeated[i] ? 1 : 0);
+    if (repeated[i]) expect(score(r, 'ROUGE_L').value).toBe(1);
+  });
+  expect(repeated.filter(Boolean).length).toBeGreaterThanOrEqual(2);
+  const exact = run.metricMeans.find((m) => m.metric === 'EXACT_MATCH')!;
+  expect(exact.count).toBe(3);
+  expect(exact.mean).toBeCloseTo(repeated.filter(Boolean).length / 3, 9);
 });
 
 test('two prompt versions compared item by item, with a paired significance test', async () => {

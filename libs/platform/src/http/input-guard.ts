@@ -1,21 +1,47 @@
-// Input no backing store accepts: a NUL character (U+0000) cannot be stored by PostgreSQL in text
-// or jsonb, and no prompt, document or name needs one. Refused at the edge, naming where it is,
-// instead of failing deep inside a transaction as an internal error.
+// Text no backing store accepts, refused at the edge naming where it is instead of failing deep
+// inside a transaction as an internal error: a NUL character (U+0000), which PostgreSQL cannot
+// store in text or jsonb, and a lone surrogate (half of a UTF-16 pair, possible through a JSON
+// \uD800 escape), which jsonb refuses and text columns would silently turn into U+FFFD. No
+// prompt, document or name needs either.
 
-/** Where the first NUL character of a GraphQL request body is ("query" or a variable path), if any. */
-export function findNulCharacter(body: unknown): string | undefined {
+export interface UnstorableText {
+  /** "query" or the variable path. */
+  field: string;
+  /** What was found, for the error message. */
+  found: string;
+}
+
+const nul = 'a NUL character (U+0000)';
+const loneSurrogate = 'a lone UTF-16 surrogate (text that is not well-formed Unicode)';
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+function problemOf(text: string): string | undefined {
+  if (text.includes('\u0000')) return nul;
+  if (LONE_SURROGATE.test(text)) return loneSurrogate;
+  return undefined;
+}
+
+/** The first text of a GraphQL request body no backing store accepts, if any. */
+export function findUnstorableText(body: unknown): UnstorableText | undefined {
   if (typeof body !== 'object' || body === null) return undefined;
   const { query, variables } = body as { query?: unknown; variables?: unknown };
-  // The document may hold a raw NUL or a \u0000 escape (not an escaped backslash before "u0000").
-  if (typeof query === 'string' && (query.includes('\u0000') || /(^|[^\\])(\\\\)*\\u0000/.test(query))) return 'query';
+  if (typeof query === 'string') {
+    // The document may hold a raw NUL or a \u0000 escape (not an escaped backslash before "u0000").
+    const found = /(^|[^\\])(\\\\)*\\u0000/.test(query) ? nul : problemOf(query);
+    if (found) return { field: 'query', found };
+  }
   return find(variables, []);
 }
 
-function find(value: unknown, path: string[]): string | undefined {
-  if (typeof value === 'string') return value.includes('\u0000') ? path.join('.') || '(variables)' : undefined;
+function find(value: unknown, path: string[]): UnstorableText | undefined {
+  if (typeof value === 'string') {
+    const found = problemOf(value);
+    return found ? { field: path.join('.') || '(variables)', found } : undefined;
+  }
   if (typeof value !== 'object' || value === null) return undefined;
   for (const [key, item] of Object.entries(value)) {
-    if (key.includes('\u0000')) return [...path, key].join('.');
+    const inKey = problemOf(key);
+    if (inKey) return { field: [...path, key].join('.'), found: inKey };
     const found = find(item, [...path, key]);
     if (found !== undefined) return found;
   }

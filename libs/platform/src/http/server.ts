@@ -6,7 +6,7 @@ import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
 import type { Logger } from '../logger';
 import type { Metrics } from '../metrics';
 import type { Lifecycle } from '../lifecycle';
-import { findNulCharacter } from './input-guard';
+import { findUnstorableText } from './input-guard';
 import { BodyTooLargeError, readBody } from './read-body';
 import { DomainError, RateLimitedError } from '../errors';
 import { runAs, type Identity } from '../identity';
@@ -119,10 +119,10 @@ export async function startHttpServer<TContext extends BaseContext>(
       if (Array.isArray(body)) {
         return sendGraphQLError(res, 400, 'batched requests are not accepted', 'BAD_REQUEST');
       }
-      const nul = findNulCharacter(body);
-      if (nul !== undefined) {
-        const where = nul === 'query' ? 'the query' : `variable ${nul}`;
-        return sendGraphQLError(res, 400, `${where} contains a NUL character (U+0000), which is not accepted`, 'BAD_USER_INPUT', { field: nul });
+      const unstorable = findUnstorableText(body);
+      if (unstorable !== undefined) {
+        const where = unstorable.field === 'query' ? 'the query' : `variable ${unstorable.field}`;
+        return sendGraphQLError(res, 400, `${where} contains ${unstorable.found}, which is not accepted`, 'BAD_USER_INPUT', { field: unstorable.field });
       }
     }
     const headers = new HeaderMap();
