@@ -272,8 +272,8 @@ async function main(): Promise<void> {
       keyword: await direct((q) => documents.keyword(ref, q, 10, [])),
       vector: await direct((_, v) => documents.vector(ref, v, 10, [])),
       hybrid: await direct(async (q, v) => {
-        const lists = await documents.keywordAndVector(ref, q, v, 100, []);
-        await documents.getMany(ref, [...new Set([...lists.keyword, ...lists.vector].map((r) => r.id))].slice(0, 10));
+        const [keyword, vector] = await Promise.all([documents.keywordIds(ref, q, 100, []), documents.vectorIds(ref, v, 100, [])]);
+        await documents.getMany(ref, [...new Set([...keyword, ...vector].map((r) => r.id))].slice(0, 10));
       }),
     };
     log(`Elasticsearch alone: ${JSON.stringify(elasticsearchOnly)}`);
@@ -290,7 +290,7 @@ async function main(): Promise<void> {
         model,
         vectorIndex: 'dense_vector dot_product, hnsw (float32), m 16, ef_construction 100, one shard, force-merged to one segment',
         knn: `num_candidates = max(${knnDefaults.minCandidates}, 2k)`,
-        hybrid: 'BM25 top 100 + kNN top 100 in one _msearch, reciprocal rank fusion (k = 60)',
+        hybrid: 'BM25 top 100 (started with the query embedding) + kNN top 100, ids only, reciprocal rank fusion (k = 60), then the top 10 documents fetched',
         elasticsearch: '8.19, 1 GiB heap',
       },
       loadSeconds: loaded ? 'reused an index loaded by an earlier run' : { bulkIndex: round(indexSeconds, 1), forceMerge: round(mergeSeconds, 1) },

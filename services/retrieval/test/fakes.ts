@@ -123,9 +123,11 @@ export class MemoryDocuments implements DocumentIndex {
     this.lastVector = vector;
     return this.rank(collection, filters, (d) => dot(vector, d.vector), k, false);
   }
-  async keywordAndVector(collection: CollectionRef, query: string, vector: Float32Array, depth: number, filters: MetadataFilter[]) {
-    const ids = (list: RankedDocument[]) => list.map((r) => ({ id: r.document.id, score: r.score }));
-    return { keyword: ids(await this.keyword(collection, query, depth, filters)), vector: ids(await this.vector(collection, vector, depth, filters)) };
+  async keywordIds(collection: CollectionRef, query: string, depth: number, filters: MetadataFilter[]) {
+    return (await this.keyword(collection, query, depth, filters)).map((r) => ({ id: r.document.id, score: r.score }));
+  }
+  async vectorIds(collection: CollectionRef, vector: Float32Array, depth: number, filters: MetadataFilter[]) {
+    return (await this.vector(collection, vector, depth, filters)).map((r) => ({ id: r.document.id, score: r.score }));
   }
   async getMany(collection: CollectionRef, ids: string[]) {
     const found = new Map<string, StoredDocument>();

@@ -57,6 +57,19 @@ test('HYBRID fuses both lists by reciprocal rank and keeps each component', asyn
   expect(res.hits.map((h) => h.rank)).toEqual(res.hits.map((_, i) => i + 1));
 });
 
+test('HYBRID starts the BM25 list without waiting for the query embedding', async () => {
+  const { search, embedder, documents } = await withCorpus();
+  // The query embedding does not finish until the BM25 list has been asked for.
+  let keywordAsked!: () => void;
+  const asked = new Promise<void>((r) => (keywordAsked = r));
+  const keywordIds = documents.keywordIds.bind(documents);
+  documents.keywordIds = (...args) => (keywordAsked(), keywordIds(...args));
+  const embed = embedder.embed.bind(embedder);
+  embedder.embed = async (...args) => (args[1] === 'QUERY' ? (await asked, embed(...args)) : embed(...args));
+  const res = await search.search(P, req('capital of france'));
+  expect(res.hits[0]).toMatchObject({ document: { id: 'paris' }, keywordRank: 1, vectorRank: 1 });
+});
+
 test('filters apply in every mode', async () => {
   const { search, documents } = await withCorpus();
   for (const mode of ['KEYWORD', 'VECTOR', 'HYBRID'] as const) {

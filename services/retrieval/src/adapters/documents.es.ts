@@ -1,5 +1,5 @@
 // A collection's documents in its Elasticsearch index: bulk writes (idempotent by id), BM25 and
-// kNN queries with metadata filters, and both in one _msearch round trip for HYBRID.
+// kNN queries with metadata filters, and deep id-only lists of both for HYBRID's fusion.
 import type { Client } from '@elastic/elasticsearch';
 import type { estypes } from '@elastic/elasticsearch';
 import type { CollectionRef, IndexableDocument, MetadataFilter, RankedDocument, RankedId, StoredDocument } from '../domain/model';
@@ -85,20 +85,17 @@ export class EsDocuments implements DocumentIndex {
     });
   }
 
-  keywordAndVector(collection: CollectionRef, query: string, vector: Float32Array, depth: number, filters: MetadataFilter[]) {
+  keywordIds(collection: CollectionRef, query: string, depth: number, filters: MetadataFilter[]): Promise<RankedId[]> {
     return this.guardCollection(collection, async () => {
-      const index = this.indexOf(collection);
-      const idsOnly = { _source: false };
-      const res = await this.es.msearch<Source>({
-        searches: [{ index }, { ...keywordBody(query, depth, filters), ...idsOnly }, { index }, { ...this.vectorBody(vector, depth, filters), ...idsOnly }],
-      });
-      const [kw, vec] = res.responses.map((r) => {
-        if (!('error' in r)) return r.hits.hits;
-        const cause = Object.assign(new Error(r.error.reason ?? r.error.type), { type: r.error.type });
-        if (r.status === 429 || r.status >= 500) throw new UnavailableError('elasticsearch', { cause });
-        throw cause;
-      });
-      return { keyword: rankedIds(kw!, 'bm25'), vector: rankedIds(vec!, 'cosine') };
+      const res = await this.es.search<Source>({ index: this.indexOf(collection), ...keywordBody(query, depth, filters), _source: false });
+      return rankedIds(res.hits.hits, 'bm25');
+    });
+  }
+
+  vectorIds(collection: CollectionRef, vector: Float32Array, depth: number, filters: MetadataFilter[]): Promise<RankedId[]> {
+    return this.guardCollection(collection, async () => {
+      const res = await this.es.search<Source>({ index: this.indexOf(collection), ...this.vectorBody(vector, depth, filters), _source: false });
+      return rankedIds(res.hits.hits, 'cosine');
     });
   }
 

@@ -63,14 +63,10 @@ export interface DocumentIndex {
   keyword(collection: CollectionRef, query: string, k: number, filters: MetadataFilter[]): Promise<RankedDocument[]>;
   /** Approximate kNN; scores are cosine similarities. */
   vector(collection: CollectionRef, vector: Float32Array, k: number, filters: MetadataFilter[]): Promise<RankedDocument[]>;
-  /** Both lists, ids and scores only, from one round trip. */
-  keywordAndVector(
-    collection: CollectionRef,
-    query: string,
-    vector: Float32Array,
-    depth: number,
-    filters: MetadataFilter[],
-  ): Promise<{ keyword: RankedId[]; vector: RankedId[] }>;
+  /** `keyword` with ids and scores only (a deep list for fusion). */
+  keywordIds(collection: CollectionRef, query: string, depth: number, filters: MetadataFilter[]): Promise<RankedId[]>;
+  /** `vector` with ids and scores only (a deep list for fusion). */
+  vectorIds(collection: CollectionRef, vector: Float32Array, depth: number, filters: MetadataFilter[]): Promise<RankedId[]>;
   /** The documents with these ids (missing ones are absent from the map). */
   getMany(collection: CollectionRef, ids: string[]): Promise<Map<string, StoredDocument>>;
 }

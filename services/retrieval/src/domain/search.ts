@@ -66,11 +66,14 @@ export class SearchService {
         return result(asHits(await this.index.vector(collection, vector, req.k, filters), 'vector'));
       }
       case 'HYBRID': {
-        const vector = await this.embedQuery(collection, req.query, signal);
         const depth = Math.max(req.k, this.settings.hybridDepth);
-        // Both lists go deep with ids only; only the fused top k documents are fetched.
-        const lists = await this.index.keywordAndVector(collection, req.query, vector, depth, filters);
-        const fused = reciprocalRankFusion(lists.keyword, lists.vector, req.k, this.settings.rrfK);
+        // Both lists go deep with ids only; only the fused top k documents are fetched. The BM25
+        // list needs no embedding, so it runs while the encoder embeds the query.
+        const [keyword, vector] = await Promise.all([
+          this.index.keywordIds(collection, req.query, depth, filters),
+          this.embedQuery(collection, req.query, signal).then((v) => this.index.vectorIds(collection, v, depth, filters)),
+        ]);
+        const fused = reciprocalRankFusion(keyword, vector, req.k, this.settings.rrfK);
         const documents = await this.index.getMany(collection, fused.map((f) => f.id));
         // A document deleted between the two calls drops out.
         const hits = fused.flatMap(({ id, ...f }) => (documents.has(id) ? [{ ...f, document: documents.get(id)! }] : []));
