@@ -100,6 +100,7 @@ describe('logger', () => {
 
 describe('events', () => {
   const input = {
+    projectId: 'acme',
     feedbackId: '3b241101-e2bb-4255-8caf-4136c566a962',
     generationId: '3b241101-e2bb-4255-8caf-4136c566a963',
     promptVersionId: null,

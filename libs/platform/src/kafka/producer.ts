@@ -7,9 +7,12 @@ import type { Metrics } from '../metrics';
 import { piiRedactionEnabled, redactPii } from '../redaction';
 import { injectTraceHeaders } from './trace-headers';
 
-/** An event's value; the envelope's id and time are filled in, the project defaults to `default`. */
-export type EventInput<T extends TopicName> = Omit<TopicValue<T>, 'eventId' | 'occurredAt' | 'projectId'> &
-  Partial<Pick<TopicValue<T>, 'eventId' | 'occurredAt' | 'projectId'>>;
+/**
+ * An event's value; the envelope's id and time are filled in. The project is required: an event
+ * that forgot it would silently land in the default project (consumers read a missing one so only
+ * for events from before projects).
+ */
+export type EventInput<T extends TopicName> = Omit<TopicValue<T>, 'eventId' | 'occurredAt'> & Partial<Pick<TopicValue<T>, 'eventId' | 'occurredAt'>>;
 
 export interface OutgoingEvent {
   topic: TopicName;
