@@ -2,9 +2,9 @@
 // Elasticsearch (1 GiB heap), the encoder and the retrieval service (from dist/, so build first).
 // Ports follow the integration tests' plan (LLMOPS_TEST_PORT_OFFSET shifts them), so do not run a
 // benchmark and the integration tests on the same offset at once.
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
-import { modelDir, spawnManaged, startElasticsearch, startKafka, testInfraPorts, testPorts, waitFor, type ManagedProcess } from '@llmops/testkit';
+import { modelDir, processTreeCpuSeconds, spawnManaged, startElasticsearch, startKafka, testInfraPorts, testPorts, waitFor, type ManagedProcess } from '@llmops/testkit';
 
 export const repoRoot = join(__dirname, '..');
 
@@ -21,29 +21,6 @@ export interface SearchStack {
   stop(): Promise<void>;
 }
 
-/** CPU seconds (user + system) of a process and all its descendants, from /proc (Linux). */
-export function processTreeCpuSeconds(rootPid: number): number {
-  const stats = new Map<number, { ppid: number; ticks: number }>();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      // Fields after the command name (which may contain spaces) start after the last ')'.
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      stats.set(Number(entry), { ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) });
-    } catch {
-      // The process exited meanwhile.
-    }
-  }
-  let ticks = 0;
-  const pending = [rootPid];
-  while (pending.length) {
-    const pid = pending.pop()!;
-    ticks += stats.get(pid)?.ticks ?? 0;
-    for (const [child, s] of stats) if (s.ppid === pid) pending.push(child);
-  }
-  return ticks / 100;
-}
 
 /** `dataDir`: reuse the data of an earlier run (e.g. an index already loaded); default a fresh dir. */
 export async function startSearchStack(

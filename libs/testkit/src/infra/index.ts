@@ -21,6 +21,7 @@ export {
   assertPortFree,
   describeLogs,
   portAccepts,
+  processTreeCpuSeconds,
   processTreeRssKb,
   spawnManaged,
   supervise,

@@ -390,15 +390,14 @@ async function killStale(pidFile: string): Promise<void> {
   fs.rmSync(pidFile, { force: true });
 }
 
-/** RSS in KiB of a process and all its descendants (Linux /proc), undefined if not running. */
-export function processTreeRssKb(pid: number): number | undefined {
+/** The pids of a process and all its descendants (Linux /proc); empty if it is not running. */
+function processTree(pid: number): number[] {
   const children = new Map<number, number[]>();
-  let total = 0;
-  let found = false;
   for (const e of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(e)) continue;
     try {
       const stat = fs.readFileSync(`/proc/${e}/stat`, 'utf8');
+      // Fields after the command name (which may contain spaces) start after the last ')'.
       const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
       const arr = children.get(ppid) ?? [];
       arr.push(Number(e));
@@ -407,19 +406,46 @@ export function processTreeRssKb(pid: number): number | undefined {
       /* gone */
     }
   }
+  if (!fs.existsSync(`/proc/${pid}`)) return [];
+  const tree: number[] = [];
   const stack = [pid];
   while (stack.length) {
     const p = stack.pop() as number;
+    tree.push(p);
+    stack.push(...(children.get(p) ?? []));
+  }
+  return tree;
+}
+
+/** RSS in KiB of a process and all its descendants (Linux /proc), undefined if not running. */
+export function processTreeRssKb(pid: number): number | undefined {
+  let total = 0;
+  let found = false;
+  for (const p of processTree(pid)) {
     try {
       const m = /VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${p}/status`, 'utf8'));
       if (m) total += Number(m[1]);
       found = true;
     } catch {
-      continue;
+      /* gone */
     }
-    stack.push(...(children.get(p) ?? []));
   }
   return found ? total : undefined;
+}
+
+/** CPU seconds (user + system) used so far by a process and all its live descendants (Linux /proc). */
+export function processTreeCpuSeconds(pid: number): number {
+  let ticks = 0;
+  for (const p of processTree(pid)) {
+    try {
+      const stat = fs.readFileSync(`/proc/${p}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      /* gone */
+    }
+  }
+  return ticks / 100;
 }
 
 /**
