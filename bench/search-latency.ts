@@ -11,9 +11,9 @@
 // included, then force-merged to one segment (a static index, as after a bulk load).
 // Queries: SciFact's 300 test claims.
 // Targets: HYBRID p95 <= 50 ms; recall@10 >= 0.98.
-//   npm run bench:search -- [--documents 100000] [--queries 300]
+//   npm run bench:search -- [--documents 100000] [--queries 300] [--hybrid-depth <the service's HYBRID_DEPTH>]
 //     [--data-dir .run/bench-search-XXXX: reuse the index an earlier run loaded (printed at start)]
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -23,8 +23,9 @@ import { encoderV1, retrievalV1, unpackFloat32LE } from '@llmops/contracts';
 import { callUnary } from '@llmops/platform';
 import { graphql } from '@llmops/testkit';
 import { EsDocuments } from '../services/retrieval/src/adapters/documents.es';
-import { embeddingText } from '../services/retrieval/src/domain/indexer';
 import type { IndexableDocument } from '../services/retrieval/src/domain/model';
+import { defaultSearchSettings } from '../services/retrieval/src/domain/search';
+import { abstractVectors, dims, model, readAbstracts, type Abstract } from './scifact-vectors';
 import { quantile, repoRoot, round, startSearchStack } from './search-stack';
 
 const { values: args } = parseArgs({
@@ -33,20 +34,15 @@ const { values: args } = parseArgs({
     queries: { type: 'string', default: '300' },
     dataset: { type: 'string', default: '/work/shared/data/beir-scifact' },
     'data-dir': { type: 'string' },
+    'hybrid-depth': { type: 'string' },
   },
 });
 const total = Number(args.documents);
 const log = (m: string) => process.stderr.write(`[search] ${m}\n`);
-const model = 'all-minilm-l6-v2-q';
-const dims = 384;
 // The retrieval service's defaults (KNN_MIN_CANDIDATES, KNN_CANDIDATES_PER_HIT).
 const knnDefaults = { minCandidates: 200, candidatesPerHit: 2 };
-
-interface Abstract {
-  id: string;
-  title: string;
-  text: string;
-}
+/** How deep each list goes before fusion: the retrieval service's HYBRID_DEPTH (its default unless --hybrid-depth). */
+const hybridDepth = Number(args['hybrid-depth'] ?? defaultSearchSettings.hybridDepth);
 
 /** Deterministic pseudo-random numbers (mulberry32). */
 function random(seed: number): () => number {
@@ -70,42 +66,6 @@ function normalizeInPlace(v: Float32Array): Float32Array {
   n = Math.sqrt(n);
   for (let i = 0; i < v.length; i++) v[i]! /= n;
   return v;
-}
-
-/** The abstracts' document-tower embeddings, computed once and cached. */
-async function abstractVectors(abstracts: Abstract[], encoderAddress: string): Promise<Float32Array[]> {
-  const dir = join(repoRoot, '.cache', 'bench');
-  const file = join(dir, `scifact-${model}-documents.f32`);
-  if (existsSync(file)) {
-    const vectors = unpackFloat32LE(readFileSync(file), dims);
-    if (vectors.length === abstracts.length) return vectors;
-  }
-  log(`embedding ${abstracts.length} abstracts once (cached in ${file}); this takes a few minutes`);
-  const client = new encoderV1.EncoderServiceClient(encoderAddress, credentials.createInsecure());
-  const vectors: Float32Array[] = [];
-  const batches: string[][] = [];
-  for (let i = 0; i < abstracts.length; i += 32) batches.push(abstracts.slice(i, i + 32).map(embeddingText));
-  const out: Float32Array[][] = new Array(batches.length);
-  let next = 0;
-  let done = 0;
-  await Promise.all(
-    Array.from({ length: 3 }, async () => {
-      while (next < batches.length) {
-        const b = next++;
-        const res = await callUnary(client.embed.bind(client), { model, inputType: encoderV1.InputType.INPUT_TYPE_DOCUMENT, texts: batches[b]! }, { deadlineMs: 300_000 });
-        out[b] = unpackFloat32LE(res.vectors, res.dimensions);
-        done += batches[b]!.length;
-        if (b % 20 === 0) log(`embedded ${done}/${abstracts.length}`);
-      }
-    }),
-  );
-  client.close();
-  for (const b of out) vectors.push(...b);
-  mkdirSync(dir, { recursive: true });
-  const buf = Buffer.alloc(vectors.length * dims * 4);
-  vectors.forEach((v, i) => Buffer.from(v.buffer, v.byteOffset, v.byteLength).copy(buf, i * dims * 4));
-  writeFileSync(file, buf);
-  return vectors;
 }
 
 function synthesize(abstracts: Abstract[], base: Float32Array[], i: number): IndexableDocument {
@@ -141,13 +101,7 @@ function exactTopK(query: Float32Array, matrix: Float32Array, count: number, k: 
 }
 
 async function main(): Promise<void> {
-  const abstracts: Abstract[] = readFileSync(join(args.dataset, 'corpus.jsonl'), 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => {
-      const r = JSON.parse(l) as { _id: string; title: string; text: string };
-      return { id: r._id, title: r.title, text: r.text };
-    });
+  const abstracts = readAbstracts(args.dataset);
   const judged = new Set(readFileSync(join(args.dataset, 'qrels', 'test.tsv'), 'utf8').split('\n').slice(1).map((l) => l.split('\t')[0]));
   const queries = readFileSync(join(args.dataset, 'queries.jsonl'), 'utf8')
     .split('\n')
@@ -157,12 +111,12 @@ async function main(): Promise<void> {
     .slice(0, Number(args.queries))
     .map((q) => q.text);
 
-  const stack = await startSearchStack('search', {}, args['data-dir'] ? resolve(args['data-dir']) : undefined);
+  const stack = await startSearchStack('search', args['hybrid-depth'] ? { retrieval: { HYBRID_DEPTH: args['hybrid-depth'] } } : {}, args['data-dir'] ? resolve(args['data-dir']) : undefined);
   const es = new Client({ node: stack.elasticsearchUrl, requestTimeout: 600_000 });
   const retriever = new retrievalV1.RetrieverServiceClient(stack.retrievalGrpc, credentials.createInsecure());
   const encoder = new encoderV1.EncoderServiceClient(stack.encoderAddress, credentials.createInsecure());
   try {
-    const base = await abstractVectors(abstracts, stack.encoderAddress);
+    const base = await abstractVectors(abstracts, stack.encoderAddress, log);
     const collection = 'bench-search';
     const index = `llmops-collection-${collection}`;
     /** The default project's collection (the bench's stack runs without credentials). */
@@ -204,26 +158,32 @@ async function main(): Promise<void> {
 
     const search = (query: string, mode: retrievalV1.SearchMode) =>
       callUnary(retriever.search.bind(retriever), { collection, query, mode, k: 10, filters: [], model: '' }, { deadlineMs: 30_000 });
-    const latency = async (mode: retrievalV1.SearchMode) => {
-      for (const q of queries.slice(0, 30)) await search(q, mode);
-      const ms: number[] = [];
-      for (const q of queries) {
-        const t0 = process.hrtime.bigint();
-        await search(q, mode);
-        ms.push(Number(process.hrtime.bigint() - t0) / 1e6);
-      }
-      ms.sort((a, b) => a - b);
-      return { p50Ms: round(quantile(ms, 0.5)), p95Ms: round(quantile(ms, 0.95)), queries: ms.length };
-    };
-    const latencies: Record<string, unknown> = {};
-    // The machine is shared: its load while the latencies were measured goes with them.
-    const latencyLoad = loadavg().map((x) => round(x, 1));
-    for (const [name, mode] of [
+    const modes = [
       ['keyword', retrievalV1.SearchMode.SEARCH_MODE_KEYWORD],
       ['vector', retrievalV1.SearchMode.SEARCH_MODE_VECTOR],
       ['hybrid', retrievalV1.SearchMode.SEARCH_MODE_HYBRID],
-    ] as const) {
-      latencies[name] = await latency(mode);
+    ] as const;
+    // Warm-up: every query once in every mode (Elasticsearch's JIT and page cache, the services'
+    // connections), so that no mode pays for a cold start the others do not.
+    log(`warm-up: ${queries.length} queries in each mode`);
+    for (const q of queries) for (const [, mode] of modes) await search(q, mode);
+    // Measured: the modes interleaved query by query, in an order that rotates, so that all three
+    // see the same machine (its load changes from minute to minute).
+    const ms: Record<string, number[]> = Object.fromEntries(modes.map(([name]) => [name, []]));
+    // The machine is shared: its load while the latencies were measured goes with them.
+    const latencyLoad = loadavg().map((x) => round(x, 1));
+    for (const [i, q] of queries.entries()) {
+      for (let j = 0; j < modes.length; j++) {
+        const [name, mode] = modes[(i + j) % modes.length]!;
+        const t0 = process.hrtime.bigint();
+        await search(q, mode);
+        ms[name]!.push(Number(process.hrtime.bigint() - t0) / 1e6);
+      }
+    }
+    const latencies: Record<string, { p50Ms: number; p95Ms: number; queries: number }> = {};
+    for (const [name] of modes) {
+      const sorted = ms[name]!.sort((a, b) => a - b);
+      latencies[name] = { p50Ms: round(quantile(sorted, 0.5)), p95Ms: round(quantile(sorted, 0.95)), queries: sorted.length };
       log(`${name}: ${JSON.stringify(latencies[name])}`);
     }
     // The encoder's share: one query embedded alone, as the service does.
@@ -272,13 +232,13 @@ async function main(): Promise<void> {
       keyword: await direct((q) => documents.keyword(ref, q, 10, [])),
       vector: await direct((_, v) => documents.vector(ref, v, 10, [])),
       hybrid: await direct(async (q, v) => {
-        const [keyword, vector] = await Promise.all([documents.keywordIds(ref, q, 100, []), documents.vectorIds(ref, v, 100, [])]);
+        const [keyword, vector] = await Promise.all([documents.keywordIds(ref, q, hybridDepth, []), documents.vectorIds(ref, v, hybridDepth, [])]);
         await documents.getMany(ref, [...new Set([...keyword, ...vector].map((r) => r.id))].slice(0, 10));
       }),
     };
     log(`Elasticsearch alone: ${JSON.stringify(elasticsearchOnly)}`);
     const served = recall[`numCandidates${knnDefaults.minCandidates}`]!;
-    const hybrid = latencies['hybrid'] as { p95Ms: number };
+    const hybrid = latencies['hybrid']!;
     const result = {
       benchmark: 'search-latency',
       measuredAt: new Date().toISOString(),
@@ -286,11 +246,11 @@ async function main(): Promise<void> {
       inputs: {
         documents: count,
         synthesis: `SciFact's ${abstracts.length} abstracts and variants of them (sentences shuffled, embedding + Gaussian noise of norm 0.5)`,
-        queries: `${queries.length} SciFact test claims, k = 10, one at a time through gRPC RetrieverService.Search`,
+        queries: `${queries.length} SciFact test claims, k = 10, one at a time through gRPC RetrieverService.Search; after a warm-up of every query in every mode, the three modes interleaved query by query in a rotating order`,
         model,
         vectorIndex: 'dense_vector dot_product, hnsw (float32), m 16, ef_construction 100, one shard, force-merged to one segment',
         knn: `num_candidates = max(${knnDefaults.minCandidates}, 2k)`,
-        hybrid: 'BM25 top 100 (started with the query embedding) + kNN top 100, ids only, reciprocal rank fusion (k = 60), then the top 10 documents fetched',
+        hybrid: `BM25 top ${hybridDepth} (started with the query embedding) + kNN top ${hybridDepth}, ids only, reciprocal rank fusion (k = 60), then the top 10 documents fetched`,
         elasticsearch: '8.19, 1 GiB heap',
       },
       loadSeconds: loaded ? 'reused an index loaded by an earlier run' : { bulkIndex: round(indexSeconds, 1), forceMerge: round(mergeSeconds, 1) },

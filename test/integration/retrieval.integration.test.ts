@@ -236,6 +236,20 @@ test('ingestion is idempotent by id; a failing document is dead-lettered with it
   );
 });
 
+test('a call too large for one produce request is queued whole, in several requests, and every document is indexed', async () => {
+  // 140 documents of 5,000 characters: ~700 KiB of events, more than one request's 512 KiB.
+  const name = unique('it-large');
+  await createCollection(name);
+  const words = ['protein', 'cell', 'membrane', 'signal', 'receptor', 'pathway', 'gene', 'expression'];
+  const docs = Array.from({ length: 140 }, (_, i) => ({
+    id: `large-${i}`,
+    text: Array.from({ length: 600 }, (__, j) => words[(i * 7 + j) % words.length]).join(' ').slice(0, 5_000),
+  }));
+  const submitted = await ingest(name, docs);
+  expect(submitted.submitted).toBe(140);
+  expect(await completed(submitted.id, 120_000)).toMatchObject({ submitted: 140, processed: 140, failed: 0 });
+});
+
 test('bad input is a typed error naming the field, never a 500', async () => {
   const name = unique('it-bad');
   await createCollection(name);

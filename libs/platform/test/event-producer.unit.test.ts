@@ -63,3 +63,21 @@ test('a failed request rejects every call it carried, and later calls still go o
   await expect(producer.send([])).resolves.toBeUndefined();
   expect(requests).toHaveLength(3);
 });
+
+test('a call made as soon as the previous one settles goes out (a publisher sending its chunks one after another)', async () => {
+  const { kafka, requests, pending } = fakeKafka();
+  const producer = new EventProducer(kafka, createMetrics('test'));
+  // Resolve every request as it is made, on the next tick.
+  const answer = setInterval(() => pending.shift()?.resolve(), 1);
+  try {
+    // The second send is made in the continuation of the first, before anything else runs.
+    const sequential = (async () => {
+      for (let n = 1; n <= 3; n++) await producer.send([event(n)]);
+    })();
+    const outcome = await Promise.race([sequential.then(() => 'sent'), new Promise((r) => setTimeout(() => r('stuck'), 1_000))]);
+    expect(outcome).toBe('sent');
+    expect(requests.map(keys)).toEqual([['k1'], ['k2'], ['k3']]);
+  } finally {
+    clearInterval(answer);
+  }
+});

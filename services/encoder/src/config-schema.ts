@@ -1,7 +1,7 @@
 // The encoder's settings: parsed once at boot by config.ts, and by tests and the CLI from their own env.
 import { join } from 'node:path';
 import { z } from 'zod';
-import { commaList, commonEnv, port } from '@llmops/platform';
+import { booleanFlag, commaList, commonEnv, port } from '@llmops/platform';
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
@@ -52,6 +52,12 @@ export const configSchema = commonEnv
     ENCODER_BACKEND_MODEL: z.string().min(1).optional(),
     ENCODER_BACKEND_TIMEOUT_MS: positiveInt(30_000),
     ENCODER_ONNX_THREADS: positiveInt(2),
+    /**
+     * Let onnxruntime's intra-op threads spin-wait for the next operator. Off by default: spinning
+     * keeps cores busy after every model run, which the processes sharing them (Elasticsearch, the
+     * retrieval service) pay for in latency.
+     */
+    ENCODER_ONNX_SPIN: booleanFlag(false),
     ENCODER_MAX_BATCH_SIZE: positiveInt(64),
     /** Padded tokens (rows x longest input) per model run. */
     ENCODER_MAX_BATCH_TOKENS: positiveInt(8_192),

@@ -68,7 +68,7 @@ runMain(async () => {
   const kafka = createKafka({ clientId: 'retrieval', brokers: config.KAFKA_BROKERS, logger });
   const producer = new EventProducer(kafka, metrics);
   lifecycle.onStop('kafka producer', () => producer.disconnect());
-  const ingestion = new IngestionService(collections, jobs, new KafkaIngestQueue(producer));
+  const ingestion = new IngestionService(collections, jobs, new KafkaIngestQueue(producer), documents);
   // The consumer embeds each event's documents as itself acting for the event's project.
   const indexer = new DocumentIndexer(collections, new EncoderBindings(documentEmbedder), documentEmbedder, documents, (projectId, work) =>
     runAs(serviceIdentity(`consumer:${config.INGEST_CONSUMER_GROUP}`, projectId), work),

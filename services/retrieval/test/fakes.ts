@@ -99,6 +99,8 @@ export class MemoryDocuments implements DocumentIndex {
   refuseMetadataKey: string | null = null;
   lastFilters: MetadataFilter[] = [];
   lastVector: Float32Array | null = null;
+  /** Collections (keyOf) made searchable, in order. */
+  readonly madeSearchable: string[] = [];
 
   async write(collection: CollectionRef, documents: IndexableDocument[]): Promise<WriteResult[]> {
     if (this.down) throw new UnavailableError('elasticsearch');
@@ -108,6 +110,11 @@ export class MemoryDocuments implements DocumentIndex {
       docs.set(d.id, d);
       return { id: d.id, ok: true as const };
     });
+  }
+  async makeSearchable(collection: CollectionRef): Promise<void> {
+    if (this.down) throw new UnavailableError('elasticsearch');
+    if (!this.collections.has(keyOf(collection))) throw new UnknownReferenceError('Collection', collection.name, 'collection');
+    this.madeSearchable.push(keyOf(collection));
   }
   async get(collection: CollectionRef, id: string): Promise<StoredDocument | null> {
     const d = this.collections.get(keyOf(collection))?.get(id);

@@ -59,6 +59,25 @@ test('documents are queued as one job whose counts follow the outcomes, each cou
   expect(await t.collections.count({ projectId: P, name: 'docs' })).toBe(2);
 });
 
+test('a job reads COMPLETED only after its documents were made searchable; a running one does not wait for that', async () => {
+  const t = await withCollection();
+  const job = await t.ingestion.ingest(P, 'docs', [doc('a', 'alpha'), doc('b', 'beta')]);
+  const [first] = t.queue.queued.splice(0, 1);
+  await t.indexer.index([first!]).then((o) => t.jobs.recordOutcomes(o.map((x) => ({ jobId: x.item.jobId, collection: x.item.collection, documentId: x.item.id, ok: x.ok, reason: null }))));
+  expect(await t.ingestion.job(P, job.id)).toMatchObject({ status: 'RUNNING', processed: 1 });
+  expect(t.documents.madeSearchable).toEqual([]);
+  await t.drain();
+  expect(await t.ingestion.job(P, job.id)).toMatchObject({ status: 'COMPLETED', processed: 2 });
+  expect(t.documents.madeSearchable).toEqual([`${P}/docs`]);
+  // The collection deleted since: the job still answers with its counts.
+  await t.collections.delete(P, 'docs');
+  expect(await t.ingestion.job(P, job.id)).toMatchObject({ status: 'COMPLETED', processed: 2 });
+  // The index unreachable: UNAVAILABLE, not a COMPLETED that a search could contradict.
+  await t.collections.create(P, { name: 'docs', description: null, model: null });
+  t.documents.down = true;
+  await expect(t.ingestion.job(P, job.id)).rejects.toBeInstanceOf(UnavailableError);
+});
+
 test('ingesting an id again replaces the document', async () => {
   const t = await withCollection();
   await t.ingestion.ingest(P, 'docs', [doc('a', 'first version')]);

@@ -19,7 +19,7 @@ export function setup(opts: { writer?: HypotheticalDocumentWriter | null } = {})
   // No caching of collections in unit tests: every lookup sees the store as it is.
   const collections = new CollectionService(store, bindings, -1, now);
   let ids = 0;
-  const ingestion = new IngestionService(collections, jobs, queue, () => `00000000-0000-4000-8000-${String(++ids).padStart(12, '0')}`);
+  const ingestion = new IngestionService(collections, jobs, queue, documents, () => `00000000-0000-4000-8000-${String(++ids).padStart(12, '0')}`);
   const indexer = new DocumentIndexer(collections, bindings, embedder, documents);
   const search = new SearchService(collections, bindings, embedder, documents, opts.writer ?? null, defaultSearchSettings);
   /** Runs what the consumer would: every queued document through the indexer, outcomes recorded. */

@@ -46,7 +46,8 @@ const maxMergedBytes = 512 * 1024;
 export class EventProducer {
   private readonly producer: Producer;
   private readonly queue: Array<{ events: OutgoingEvent[]; bytes: number; resolve: () => void; reject: (err: unknown) => void }> = [];
-  private draining: Promise<void> | null = null;
+  /** Whether drain() is running; set and cleared by drain() itself, synchronously. */
+  private draining = false;
 
   constructor(kafka: Kafka, private readonly metrics: Metrics) {
     this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
@@ -75,23 +76,34 @@ export class EventProducer {
     if (!events.length) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
       this.queue.push({ events, bytes: events.reduce((n, e) => n + e.value.length, 0), resolve, reject });
-      if (!this.draining) this.draining = this.drain().finally(() => (this.draining = null));
+      if (!this.draining) void this.drain();
     });
   }
 
+  /**
+   * Sends the queued calls until none is left. The flag is cleared in the same synchronous step
+   * that finds the queue empty: a caller resuming after its call settled, and sending again at
+   * once, either finds its call taken by this loop or starts a new one (cleared later, e.g. in a
+   * .finally(), that call would wait in the queue for ever).
+   */
   private async drain(): Promise<void> {
-    while (this.queue.length) {
-      // At least one call; more while the request stays well under the broker's 1 MiB batch limit.
-      let bytes = this.queue[0]!.bytes;
-      let n = 1;
-      while (n < this.queue.length && bytes + this.queue[n]!.bytes <= maxMergedBytes) bytes += this.queue[n++]!.bytes;
-      const calls = this.queue.splice(0, n);
-      try {
-        await this.sendNow(calls.flatMap((c) => c.events));
-        for (const c of calls) c.resolve();
-      } catch (err) {
-        for (const c of calls) c.reject(err);
+    this.draining = true;
+    try {
+      while (this.queue.length) {
+        // At least one call; more while the request stays well under the broker's 1 MiB batch limit.
+        let bytes = this.queue[0]!.bytes;
+        let n = 1;
+        while (n < this.queue.length && bytes + this.queue[n]!.bytes <= maxMergedBytes) bytes += this.queue[n++]!.bytes;
+        const calls = this.queue.splice(0, n);
+        try {
+          await this.sendNow(calls.flatMap((c) => c.events));
+          for (const c of calls) c.resolve();
+        } catch (err) {
+          for (const c of calls) c.reject(err);
+        }
       }
+    } finally {
+      this.draining = false;
     }
   }
 

@@ -8,6 +8,8 @@ import { pool } from '../domain/vectors';
 export interface OnnxOptions {
   /** Threads inside one operator (the machine's cores, by default 2 here). */
   intraOpThreads: number;
+  /** Whether those threads spin-wait between operators (faster alone, slower for neighbours). */
+  spin: boolean;
 }
 
 export class OnnxEmbeddingBackend implements EmbeddingBackend {
@@ -30,6 +32,7 @@ export class OnnxEmbeddingBackend implements EmbeddingBackend {
       intraOpNumThreads: options.intraOpThreads,
       interOpNumThreads: 1,
       graphOptimizationLevel: 'all',
+      extra: { session: { intra_op: { allow_spinning: options.spin ? '1' : '0' } } },
     });
     return new OnnxEmbeddingBackend(spec, session);
   }

@@ -37,8 +37,10 @@ export class EsDocuments implements DocumentIndex {
       const index = this.indexOf(collection);
       const now = new Date().toISOString();
       const res = await this.es.bulk({
-        // A job counts a document as processed once a search can find it.
-        refresh: 'wait_for',
+        // No refresh per bulk: each would make Elasticsearch cut a small segment and build its
+        // vector graph, then merge them again (0.45 of a core while ingesting, instead of 0.16).
+        // A finished job makes its documents searchable (makeSearchable) before it says so.
+        refresh: false,
         operations: documents.flatMap((d) => [
           { index: { _index: index, _id: d.id } },
           {
@@ -61,6 +63,12 @@ export class EsDocuments implements DocumentIndex {
         const reason = [r.error.reason, r.error.caused_by?.reason].filter(Boolean).join(': ');
         return { id: documents[i]!.id, ok: false as const, reason: reason || r.error.type };
       });
+    });
+  }
+
+  makeSearchable(collection: CollectionRef): Promise<void> {
+    return this.guardCollection(collection, async () => {
+      await this.es.indices.refresh({ index: this.indexOf(collection) });
     });
   }
 

@@ -1,10 +1,11 @@
 // Offline ingestion, the submitting side: a call is validated as a whole (nothing is queued when
 // any document is bad), recorded as a job and queued document by document; the indexer reports
-// each document's outcome against the job.
+// each document's outcome against the job. Documents are written without waiting for them to be
+// searchable; a job reads COMPLETED only once they are.
 import { randomUUID } from 'node:crypto';
 import { InputError } from '@llmops/platform';
 import type { DocumentInput, IngestionJob } from './model';
-import type { IngestionJobStore, IngestQueue } from './ports';
+import type { DocumentIndex, IngestionJobStore, IngestQueue } from './ports';
 import type { CollectionService } from './collections';
 import { UnknownReferenceError } from './errors';
 import { validateDocuments } from './validation';
@@ -16,6 +17,7 @@ export class IngestionService {
     private readonly collections: CollectionService,
     private readonly jobs: IngestionJobStore,
     private readonly queue: IngestQueue,
+    private readonly documents: DocumentIndex,
     private readonly newId: () => string = randomUUID,
     private readonly now: () => Date = () => new Date(),
   ) {}
@@ -44,6 +46,13 @@ export class IngestionService {
     }
     const job = await this.jobs.get(projectId, id, maxFailures);
     if (!job) throw new UnknownReferenceError('IngestionJob', id, 'id');
+    if (job.status === 'COMPLETED' && job.processed > 0) {
+      // What a finished job indexed can be searched once it says COMPLETED. (A collection deleted
+      // since has nothing to make searchable; the job's counts stand.)
+      await this.documents.makeSearchable({ projectId, name: job.collection }).catch((err: unknown) => {
+        if (!(err instanceof UnknownReferenceError)) throw err;
+      });
+    }
     return job;
   }
 }

@@ -56,8 +56,11 @@ export interface DocumentIndex {
   /**
    * Indexes (or replaces, by id) documents; results are in the order of `documents`. A document
    * the index refuses is reported with the reason; a transient failure throws UnavailableError.
+   * Written documents become searchable within about a second, or at once by makeSearchable.
    */
   write(collection: CollectionRef, documents: IndexableDocument[]): Promise<WriteResult[]>;
+  /** Makes every document written so far searchable now. */
+  makeSearchable(collection: CollectionRef): Promise<void>;
   get(collection: CollectionRef, id: string): Promise<StoredDocument | null>;
   /** BM25 over title and text. */
   keyword(collection: CollectionRef, query: string, k: number, filters: MetadataFilter[]): Promise<RankedDocument[]>;

@@ -23,7 +23,7 @@ export interface SearchSettings {
   hydeDocuments: number;
 }
 
-export const defaultSearchSettings: SearchSettings = { hybridDepth: 100, rrfK: defaultRrfK, hydeDocuments: 4 };
+export const defaultSearchSettings: SearchSettings = { hybridDepth: 30, rrfK: defaultRrfK, hydeDocuments: 4 };
 
 export class SearchService {
   constructor(
