@@ -3,7 +3,7 @@
 // the two lists at that depth. The corpus is written with the cached document-tower embeddings of
 // bench:search (no ingestion), the query embeddings come from the encoder (query tower), and the
 // fusion is the retrieval service's own (reciprocal rank fusion, k = 60), through its
-// Elasticsearch adapter. Chooses the service's HYBRID_DEPTH with bench:search's latencies at 100k.
+// Elasticsearch adapter. The keyword and vector lists alone are scored too. Chooses the service's HYBRID_DEPTH with bench:search's latencies at 100k.
 //   npm run bench:hybrid-depth -- [--depths 10,20,30,50,100] [--dataset /work/shared/data/beir-scifact]
 import { writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -70,6 +70,18 @@ async function main(): Promise<void> {
     const deepest = Math.max(...depths);
     for (const [i, q] of queries.entries()) await Promise.all([documents.keywordIds(ref, q.text, deepest, []), documents.vectorIds(ref, queryVectors[i]!, deepest, [])]);
 
+    // Each list alone (100 deep, for recall@100), for comparison with the fused ones.
+    const alone: Record<string, unknown> = {};
+    for (const mode of ['keyword', 'vector'] as const) {
+      const ranked: string[][] = [];
+      for (const [i, q] of queries.entries()) {
+        const list = mode === 'keyword' ? await documents.keywordIds(ref, q.text, 100, []) : await documents.vectorIds(ref, queryVectors[i]!, 100, []);
+        ranked.push(list.map((r) => r.id));
+      }
+      alone[mode] = rankingMetrics(ranked, queries.map((q) => q.relevant));
+      log(`${mode} alone: ${JSON.stringify(alone[mode])}`);
+    }
+
     const rows = [];
     for (const depth of depths) {
       const ranked: string[][] = [];
@@ -99,6 +111,7 @@ async function main(): Promise<void> {
         fusion: `reciprocal rank fusion, k = ${defaultSearchSettings.rrfK}, of BM25 and kNN lists of \`depth\` ids each (kNN num_candidates = max(${knnDefaults.minCandidates}, 2 x depth))`,
         note: 'recall@100 counts the fused list, which holds at most 2 x depth ids: below depth 50 it is not comparable',
       },
+      alone,
       depths: rows,
     };
     writeFileSync(join(repoRoot, 'bench', 'results', 'hybrid-depth.json'), `${JSON.stringify(result, null, 2)}\n`);

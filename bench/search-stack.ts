@@ -21,7 +21,6 @@ export interface SearchStack {
   stop(): Promise<void>;
 }
 
-
 /** `dataDir`: reuse the data of an earlier run (e.g. an index already loaded); default a fresh dir. */
 export async function startSearchStack(
   name: string,

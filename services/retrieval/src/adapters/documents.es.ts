@@ -159,8 +159,11 @@ function keywordBody(query: string, k: number, filters: MetadataFilter[]) {
   return {
     query: {
       bool: {
-        // BEIR's Elasticsearch baseline: the best field's score plus half of the other's.
-        must: { multi_match: { query: keywordTerms(query), fields: [keywordFields.title, keywordFields.text], type: 'best_fields' as const, tie_breaker: 0.5 } },
+        // The text's BM25 plus half the title's. (BEIR's Elasticsearch baseline takes the better
+        // field plus half the other, a dis_max with a tie-breaker, which cannot skip blocks of
+        // documents that cannot reach the top k: at 100k documents it took twice as long, p50/p95
+        // 14.1/25.7 ms against 7.7/13.6, for SciFact nDCG@10 0.681 against this sum's 0.684.)
+        must: { multi_match: { query: keywordTerms(query), fields: [`${keywordFields.title}^0.5`, keywordFields.text], type: 'most_fields' as const } },
         filter: filterClauses(filters),
       },
     },

@@ -66,11 +66,14 @@ runMain(async () => {
   }
 
   try {
-    const ranked = await runQueries(client, collection, mode, queries, Math.max(1, Number(values.concurrency)));
-    const metrics = rankingMetrics(
-      ranked,
-      queries.map((q) => q.relevant),
-    );
+    const concurrency = Math.max(1, Number(values.concurrency));
+    const relevant = queries.map((q) => q.relevant);
+    const deep = rankingMetrics(await runQueries(client, collection, mode, queries, limits.maxK, concurrency), relevant);
+    // HYBRID fuses lists as deep as k (at least HYBRID_DEPTH): the top 10 of a search for 100
+    // is not what a search for 10 answers. nDCG@10 and MRR@10 are scored on the searches an
+    // application makes (k = 10), recall@100 on the deep ones. Other modes rank the same top 10 at
+    // any k (HYDE would also write its hypothetical documents twice).
+    const metrics = mode === 'HYBRID' ? { ...rankingMetrics(await runQueries(client, collection, mode, queries, 10, concurrency), relevant), 'recall@100': deep['recall@100'] } : deep;
     process.stdout.write(
       `${JSON.stringify({
         dataset: folder,
@@ -89,9 +92,9 @@ runMain(async () => {
   }
 });
 
-/** Each query's top 100 document ids, with `concurrency` searches in flight. */
-async function runQueries(client: RetrievalClient, collection: string, mode: SearchMode, queries: BeirQuery[], concurrency: number): Promise<string[][]> {
-  const bar = new ProgressBar(`searching (${mode.toLowerCase()}):`, queries.length);
+/** Each query's top k document ids, with `concurrency` searches in flight. */
+async function runQueries(client: RetrievalClient, collection: string, mode: SearchMode, queries: BeirQuery[], k: number, concurrency: number): Promise<string[][]> {
+  const bar = new ProgressBar(`searching (${mode.toLowerCase()}, k = ${k}):`, queries.length);
   const ranked: string[][] = new Array(queries.length);
   let next = 0;
   let done = 0;
@@ -100,7 +103,7 @@ async function runQueries(client: RetrievalClient, collection: string, mode: Sea
       while (next < queries.length) {
         const i = next++;
         const text = queries[i]!.text.slice(0, limits.query);
-        ranked[i] = text.trim() ? (await client.search(collection, text, mode, limits.maxK)).map((h) => h.id) : [];
+        ranked[i] = text.trim() ? (await client.search(collection, text, mode, k)).map((h) => h.id) : [];
         bar.update(++done);
       }
     }),
