@@ -9,18 +9,15 @@ import { writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { Client } from '@elastic/elasticsearch';
 import { credentials } from '@grpc/grpc-js';
 import { encoderV1, unpackFloat32LE } from '@llmops/contracts';
 import { callUnary } from '@llmops/platform';
-import { graphql } from '@llmops/testkit';
-import { EsDocuments } from '../services/retrieval/src/adapters/documents.es';
 import { readJudgedQueries } from '../services/retrieval/src/cli/beir-folder';
 import { reciprocalRankFusion } from '../services/retrieval/src/domain/fusion';
 import { rankingMetrics } from '../services/retrieval/src/domain/ranking-metrics';
 import { defaultSearchSettings } from '../services/retrieval/src/domain/search';
 import { abstractVectors, model, readAbstracts } from './scifact-vectors';
-import { quantile, repoRoot, round, startSearchStack } from './search-stack';
+import { benchCollection, knnDefaults, quantile, repoRoot, round, startSearchStack } from './search-stack';
 
 const { values: args } = parseArgs({
   options: {
@@ -30,23 +27,16 @@ const { values: args } = parseArgs({
 });
 const depths = args.depths.split(',').map(Number);
 const log = (m: string) => process.stderr.write(`[hybrid-depth] ${m}\n`);
-// The retrieval service's defaults (KNN_MIN_CANDIDATES, KNN_CANDIDATES_PER_HIT).
-const knnDefaults = { minCandidates: 200, candidatesPerHit: 2 };
 
 async function main(): Promise<void> {
-  const abstracts = readAbstracts(args.dataset);
+  const abstracts = await readAbstracts(args.dataset);
   const queries = await readJudgedQueries(args.dataset, 'test');
   const stack = await startSearchStack('hybrid-depth');
-  const es = new Client({ node: stack.elasticsearchUrl, requestTimeout: 600_000 });
+  const { es, ref, index, documents, create } = benchCollection(stack, 'hybrid-depth');
   const encoder = new encoderV1.EncoderServiceClient(stack.encoderAddress, credentials.createInsecure());
   try {
     const vectors = await abstractVectors(abstracts, stack.encoderAddress, log);
-    const collection = 'hybrid-depth';
-    const index = `llmops-collection-${collection}`;
-    const ref = { projectId: 'default', name: collection };
-    const documents = new EsDocuments(es, () => index, knnDefaults);
-    const created = await graphql(stack.retrievalUrl, `mutation($n: String!) { createCollection(input: { name: $n }) { name } }`, { n: collection });
-    if (created.errors) throw new Error(JSON.stringify(created.errors));
+    await create();
     log(`writing ${abstracts.length} documents with their cached embeddings`);
     for (let i = 0; i < abstracts.length; i += 1_000) {
       const batch = abstracts.slice(i, i + 1_000).map((a, j) => ({ ...a, metadata: {}, jobId: 'bench', vector: vectors[i + j]! }));

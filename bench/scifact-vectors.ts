@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { credentials } from '@grpc/grpc-js';
 import { encoderV1, unpackFloat32LE } from '@llmops/contracts';
 import { callUnary } from '@llmops/platform';
+import { readCorpus } from '../services/retrieval/src/cli/beir-folder';
 import { embeddingText } from '../services/retrieval/src/domain/indexer';
 import { repoRoot } from './search-stack';
 
@@ -17,16 +18,11 @@ export interface Abstract {
   text: string;
 }
 
-
-/** The corpus of a folder in the BEIR layout. */
-export function readAbstracts(dataset: string): Abstract[] {
-  return readFileSync(join(dataset, 'corpus.jsonl'), 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => {
-      const r = JSON.parse(l) as { _id: string; title: string; text: string };
-      return { id: r._id, title: r.title, text: r.text };
-    });
+/** The corpus of a folder in the BEIR layout, read as the retrieval CLIs read it. */
+export async function readAbstracts(dataset: string): Promise<Abstract[]> {
+  const out: Abstract[] = [];
+  for await (const d of readCorpus(dataset)) out.push({ id: d.id, title: d.title, text: d.text });
+  return out;
 }
 
 /** The abstracts' document-tower embeddings, computed once and cached. */

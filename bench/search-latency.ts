@@ -13,20 +13,19 @@
 // Targets: HYBRID p95 <= 50 ms; recall@10 >= 0.98.
 //   npm run bench:search -- [--documents 100000] [--queries 300] [--hybrid-depth <the service's HYBRID_DEPTH>]
 //     [--data-dir .run/bench-search-XXXX: reuse the index an earlier run loaded (printed at start)]
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { Client } from '@elastic/elasticsearch';
 import { credentials } from '@grpc/grpc-js';
 import { encoderV1, retrievalV1, unpackFloat32LE } from '@llmops/contracts';
 import { callUnary } from '@llmops/platform';
-import { graphql } from '@llmops/testkit';
 import { EsDocuments } from '../services/retrieval/src/adapters/documents.es';
+import { readJudgedQueries } from '../services/retrieval/src/cli/beir-folder';
 import type { IndexableDocument } from '../services/retrieval/src/domain/model';
 import { defaultSearchSettings } from '../services/retrieval/src/domain/search';
 import { abstractVectors, dims, model, readAbstracts, type Abstract } from './scifact-vectors';
-import { quantile, repoRoot, round, startSearchStack } from './search-stack';
+import { benchCollection, knnDefaults, quantile, repoRoot, round, startSearchStack } from './search-stack';
 
 const { values: args } = parseArgs({
   options: {
@@ -39,8 +38,6 @@ const { values: args } = parseArgs({
 });
 const total = Number(args.documents);
 const log = (m: string) => process.stderr.write(`[search] ${m}\n`);
-// The retrieval service's defaults (KNN_MIN_CANDIDATES, KNN_CANDIDATES_PER_HIT).
-const knnDefaults = { minCandidates: 200, candidatesPerHit: 2 };
 /** How deep each list goes before fusion: the retrieval service's HYBRID_DEPTH (its default unless --hybrid-depth). */
 const hybridDepth = Number(args['hybrid-depth'] ?? defaultSearchSettings.hybridDepth);
 
@@ -101,36 +98,23 @@ function exactTopK(query: Float32Array, matrix: Float32Array, count: number, k: 
 }
 
 async function main(): Promise<void> {
-  const abstracts = readAbstracts(args.dataset);
-  const judged = new Set(readFileSync(join(args.dataset, 'qrels', 'test.tsv'), 'utf8').split('\n').slice(1).map((l) => l.split('\t')[0]));
-  const queries = readFileSync(join(args.dataset, 'queries.jsonl'), 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as { _id: string; text: string })
-    .filter((q) => judged.has(q._id))
-    .slice(0, Number(args.queries))
-    .map((q) => q.text);
+  const abstracts = await readAbstracts(args.dataset);
+  const queries = (await readJudgedQueries(args.dataset, 'test')).slice(0, Number(args.queries)).map((q) => q.text);
 
   const stack = await startSearchStack('search', args['hybrid-depth'] ? { retrieval: { HYBRID_DEPTH: args['hybrid-depth'] } } : {}, args['data-dir'] ? resolve(args['data-dir']) : undefined);
-  const es = new Client({ node: stack.elasticsearchUrl, requestTimeout: 600_000 });
+  const { es, ref, index, documents, create } = benchCollection(stack, 'bench-search');
+  const collection = ref.name;
   const retriever = new retrievalV1.RetrieverServiceClient(stack.retrievalGrpc, credentials.createInsecure());
   const encoder = new encoderV1.EncoderServiceClient(stack.encoderAddress, credentials.createInsecure());
   try {
     const base = await abstractVectors(abstracts, stack.encoderAddress, log);
-    const collection = 'bench-search';
-    const index = `llmops-collection-${collection}`;
-    /** The default project's collection (the bench's stack runs without credentials). */
-    const ref = { projectId: 'default', name: collection };
-    const documents = new EsDocuments(es, () => index, knnDefaults);
     const matrix = new Float32Array(total * dims);
     const ids: string[] = new Array(total);
     const loaded = (await es.indices.exists({ index })) && (await es.count({ index })).count === total;
     let indexSeconds = 0;
     let mergeSeconds = 0;
-    if (!loaded) {
-      const created = await graphql(stack.retrievalUrl, `mutation($n: String!) { createCollection(input: { name: $n }) { name } }`, { n: collection });
-      if (created.errors) throw new Error(JSON.stringify(created.errors));
-    } else {
+    if (!loaded) await create();
+    else {
       log(`reusing the ${total} documents already in ${index}`);
     }
     const loadStarted = Date.now();

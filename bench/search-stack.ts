@@ -4,7 +4,12 @@
 // benchmark and the integration tests on the same offset at once.
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
-import { modelDir, processTreeCpuSeconds, spawnManaged, startElasticsearch, startKafka, testInfraPorts, testPorts, waitFor, type ManagedProcess } from '@llmops/testkit';
+import { Client } from '@elastic/elasticsearch';
+import { defaultProjectId } from '@llmops/platform';
+import { graphql, modelDir, processTreeCpuSeconds, spawnManaged, startElasticsearch, startKafka, testInfraPorts, testPorts, waitFor, type ManagedProcess } from '@llmops/testkit';
+import { CollectionIndexNames } from '../services/retrieval/src/adapters/collection-names.es';
+import { EsDocuments } from '../services/retrieval/src/adapters/documents.es';
+import { configSchema as retrievalConfig } from '../services/retrieval/src/config-schema';
 
 export const repoRoot = join(__dirname, '..');
 
@@ -89,6 +94,33 @@ export async function startSearchStack(
     await stop();
     throw err;
   }
+}
+
+/** The retrieval service's kNN settings as it runs by default (KNN_MIN_CANDIDATES, KNN_CANDIDATES_PER_HIT). */
+export const knnDefaults = {
+  minCandidates: retrievalConfig.shape.KNN_MIN_CANDIDATES.parse(undefined),
+  candidatesPerHit: retrievalConfig.shape.KNN_CANDIDATES_PER_HIT.parse(undefined),
+};
+
+/**
+ * A collection of the default project (the benchmarks' stack runs without credentials) and the
+ * retrieval service's own Elasticsearch adapter over its index, to write and search it directly.
+ */
+export function benchCollection(stack: SearchStack, name: string) {
+  const es = new Client({ node: stack.elasticsearchUrl, requestTimeout: 600_000 });
+  const ref = { projectId: defaultProjectId, name };
+  const index = new CollectionIndexNames(retrievalConfig.shape.ELASTICSEARCH_INDEX_PREFIX.parse(undefined)).indexOf(ref);
+  return {
+    es,
+    ref,
+    index,
+    documents: new EsDocuments(es, () => index, knnDefaults),
+    /** Creates the collection through the service's GraphQL (bound to its default model). */
+    async create(): Promise<void> {
+      const created = await graphql(stack.retrievalUrl, `mutation($n: String!) { createCollection(input: { name: $n }) { name } }`, { n: name });
+      if (created.errors) throw new Error(JSON.stringify(created.errors));
+    },
+  };
 }
 
 export const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
