@@ -2,7 +2,10 @@
 // mapping's _meta records the collection (description, creation time, encoder binding).
 // BM25 with k1 = 0.9, b = 0.4 (Anserini's defaults) on title and text, as terms analysed by
 // keyword-terms.ts (stop words removed, Porter-stemmed; this Elasticsearch build has no stemmers),
-// kept out of _source; title and text themselves are stored for display only. Metadata strings map
+// kept out of _source; title and text themselves are stored for display only. The embedding is
+// kept out of _source too: searches read it from the vector index, and parsing and storing 384
+// floats as JSON a second time cost Elasticsearch a fifth of its indexing CPU (and every fetch of a
+// hit's title and text decompressed them). Metadata strings map
 // to keyword so that term and range filters are exact.
 import type { Collection, CollectionRef } from '../domain/model';
 
@@ -27,7 +30,7 @@ export function collectionIndexBody(collection: Collection, vectors: VectorIndex
     },
     mappings: {
       dynamic: 'strict' as const,
-      _source: { excludes: [keywordFields.title, keywordFields.text] },
+      _source: { excludes: [keywordFields.title, keywordFields.text, 'embedding'] },
       // Only ISO 8601 strings become dates, so that filters can always give bounds in that format.
       date_detection: true,
       dynamic_date_formats: ['strict_date_optional_time'],
