@@ -51,7 +51,7 @@ async function main(): Promise<void> {
     for (let i = 0; i < queries.length; i += 32) {
       const res = await callUnary(
         encoder.embed.bind(encoder),
-        { model, inputType: encoderV1.InputType.INPUT_TYPE_QUERY, texts: queries.slice(i, i + 32).map((q) => q.text) },
+        { model, inputType: encoderV1.InputType.INPUT_TYPE_QUERY, texts: queries.slice(i, i + 32).map((q) => q.text), priority: encoderV1.Priority.PRIORITY_INTERACTIVE },
         { deadlineMs: 120_000 },
       );
       queryVectors.push(...unpackFloat32LE(res.vectors, res.dimensions));

@@ -45,7 +45,7 @@ export async function abstractVectors(abstracts: Abstract[], encoderAddress: str
     Array.from({ length: 3 }, async () => {
       while (next < batches.length) {
         const b = next++;
-        const res = await callUnary(client.embed.bind(client), { model, inputType: encoderV1.InputType.INPUT_TYPE_DOCUMENT, texts: batches[b]! }, { deadlineMs: 300_000 });
+        const res = await callUnary(client.embed.bind(client), { model, inputType: encoderV1.InputType.INPUT_TYPE_DOCUMENT, texts: batches[b]!, priority: encoderV1.Priority.PRIORITY_BATCH }, { deadlineMs: 300_000 });
         out[b] = unpackFloat32LE(res.vectors, res.dimensions);
         done += batches[b]!.length;
         if (b % 20 === 0) log(`embedded ${done}/${abstracts.length}`);

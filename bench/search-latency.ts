@@ -174,7 +174,7 @@ async function main(): Promise<void> {
     const embedMs: number[] = [];
     for (const q of queries) {
       const t0 = process.hrtime.bigint();
-      await callUnary(encoder.embed.bind(encoder), { model, inputType: encoderV1.InputType.INPUT_TYPE_QUERY, texts: [q] }, { deadlineMs: 30_000 });
+      await callUnary(encoder.embed.bind(encoder), { model, inputType: encoderV1.InputType.INPUT_TYPE_QUERY, texts: [q], priority: encoderV1.Priority.PRIORITY_INTERACTIVE }, { deadlineMs: 30_000 });
       embedMs.push(Number(process.hrtime.bigint() - t0) / 1e6);
     }
     embedMs.sort((a, b) => a - b);
@@ -182,7 +182,7 @@ async function main(): Promise<void> {
     log('recall@10 of kNN against exact search');
     const queryVectors: Float32Array[] = [];
     for (let i = 0; i < queries.length; i += 32) {
-      const res = await callUnary(encoder.embed.bind(encoder), { model, inputType: encoderV1.InputType.INPUT_TYPE_QUERY, texts: queries.slice(i, i + 32) }, { deadlineMs: 60_000 });
+      const res = await callUnary(encoder.embed.bind(encoder), { model, inputType: encoderV1.InputType.INPUT_TYPE_QUERY, texts: queries.slice(i, i + 32), priority: encoderV1.Priority.PRIORITY_INTERACTIVE }, { deadlineMs: 60_000 });
       queryVectors.push(...unpackFloat32LE(res.vectors, res.dimensions));
     }
     const exact = queryVectors.map((q) => new Set(exactTopK(q, matrix, total, 10).map((i) => ids[i]!)));

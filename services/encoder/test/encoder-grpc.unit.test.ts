@@ -44,7 +44,7 @@ afterAll(async () => {
 });
 
 const embed = (request: Partial<pb.EmbedRequest>) =>
-  callUnary(client.embed.bind(client), { model: '', inputType: pb.InputType.INPUT_TYPE_QUERY, texts: [], ...request }, { deadlineMs: 30_000 });
+  callUnary(client.embed.bind(client), { model: '', inputType: pb.InputType.INPUT_TYPE_QUERY, texts: [], priority: pb.Priority.PRIORITY_UNSPECIFIED, ...request }, { deadlineMs: 30_000 });
 
 test('Embed returns 384-dim unit vectors packed as little-endian float32, with per-input tokens and truncation', async () => {
   const long = 'lorem ipsum '.repeat(200);
@@ -94,4 +94,20 @@ test('concurrent one-text calls are merged into shared model runs', async () => 
   expect(exposition).toMatch(/embedding_batch_size_count\{service="encoder-test",model="all-minilm-l6-v2-q"\} \d+/);
   expect(exposition).toContain('embedding_request_duration_seconds_bucket{le="0.005",service="encoder-test",model="all-minilm-l6-v2-q",input_type="DOCUMENT"}');
   process.stdout.write(`batch sizes for 32 concurrent calls: ${sizes.join(', ')}\n`);
+});
+
+test('a query sent while batch calls are queued is answered before them, in a model run of its own', async () => {
+  const documents = Array.from({ length: 16 }, (_, i) => `document ${i} of an ingestion batch, long enough to take the model a while `.repeat(8));
+  const order: string[] = [];
+  const bulk = [0, 1, 2].map((n) =>
+    embed({ texts: documents, inputType: pb.InputType.INPUT_TYPE_DOCUMENT, priority: pb.Priority.PRIORITY_BATCH }).then(() => order.push(`batch ${n}`)),
+  );
+  await new Promise((r) => setTimeout(r, 20)); // the first batch call is on the model, two more queued
+  batches.length = 0;
+  const query = embed({ texts: ['which document answers this?'] }).then(() => order.push('query'));
+  await Promise.all([...bulk, query]);
+  // In FIFO order it would come last; the client shares this process's event loop with the model
+  // runs, so the query reaches the server one run later than a remote one would.
+  expect(order.indexOf('query')).toBeLessThan(order.indexOf('batch 2'));
+  expect(batches.some((b) => b.size === 1)).toBe(true); // the query ran alone, not inside a batch of documents
 });

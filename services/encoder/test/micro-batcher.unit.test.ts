@@ -111,3 +111,38 @@ test('an aborted request leaves the queue before its batch runs', async () => {
   expect(model.runs).toEqual([[0, 1]]);
   expect(b.queued).toBe(0);
 });
+
+test('an interactive request overtakes queued batch work and runs without it', async () => {
+  const model = fakeModel(20);
+  const b = new MicroBatcher(model.run, (i: Item) => i.tokens, limits({ maxBatchSize: 4, maxWaitMs: 0 }));
+  const bulk = b.submit(items(0, 12), undefined, 'batch');
+  await new Promise((r) => setTimeout(r, 5)); // the first batch run is on the model
+  const query = b.submit(items(100, 1));
+  const laterQuery = b.submit(items(200, 2), undefined, 'interactive');
+  expect(await query).toEqual(['out-100']);
+  await Promise.all([bulk, laterQuery]);
+  // The running batch finishes; then both queries (one lane, arrival order), then the rest of the batch work.
+  expect(model.runs).toEqual([[0, 1, 2, 3], [100, 200, 201], [4, 5, 6, 7], [8, 9, 10, 11]]);
+});
+
+test('batch work of several callers is served in arrival order, and fills runs across callers', async () => {
+  const model = fakeModel(5);
+  const b = new MicroBatcher(model.run, (i: Item) => i.tokens, limits({ maxBatchSize: 4 }));
+  const outputs = await Promise.all([b.submit(items(0, 3), undefined, 'batch'), b.submit(items(3, 3), undefined, 'batch')]);
+  expect(outputs).toEqual([['out-0', 'out-1', 'out-2'], ['out-3', 'out-4', 'out-5']]);
+  expect(model.runs).toEqual([[0, 1, 2, 3], [4, 5]]);
+});
+
+test('an aborted batch request leaves the queue without disturbing interactive ones queued ahead of it', async () => {
+  const model = fakeModel(20);
+  const b = new MicroBatcher(model.run, (i: Item) => i.tokens, limits({ maxBatchSize: 2, maxWaitMs: 0 }));
+  const first = b.submit(items(0, 2), undefined, 'batch');
+  const controller = new AbortController();
+  const bulk = b.submit(items(2, 2), controller.signal, 'batch');
+  const query = b.submit(items(100, 1));
+  controller.abort(new Error('consumer stopped'));
+  await expect(bulk).rejects.toThrow('consumer stopped');
+  await Promise.all([first, query]);
+  expect(model.runs).toEqual([[0, 1], [100]]);
+  expect(b.queued).toBe(0);
+});

@@ -36,7 +36,7 @@ runMain(async () => {
       const out: Float32Array[] = [];
       let logged = 0;
       for (let i = 0; i < texts.length; i += 64) {
-        out.push(...(await embedWithTower(tower, texts.slice(i, i + 64))).vectors);
+        out.push(...(await embedWithTower(tower, texts.slice(i, i + 64), undefined, 'batch')).vectors);
         if (out.length - logged >= texts.length / 10 || out.length === texts.length) {
           logged = out.length;
           logger.info({ what, done: out.length, of: texts.length }, `embedding ${what}`);

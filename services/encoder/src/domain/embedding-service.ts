@@ -4,6 +4,7 @@ import { InputError } from '@llmops/platform';
 import type { LinearQueryAdapter } from './adapter-model';
 import type { EmbeddingModel, InputType, Tower } from './embedding-model';
 import { UnknownReferenceError } from './errors';
+import type { Priority } from './micro-batcher';
 import { l2NormalizeInPlace } from './vectors';
 import { validateTexts, type RequestLimits } from './validation';
 
@@ -12,6 +13,8 @@ export interface EmbedRequest {
   model: string | null;
   inputType: InputType;
   texts: string[];
+  /** 'batch' for offline work (ingestion), which interactive requests overtake; default 'interactive'. */
+  priority?: Priority;
 }
 
 export interface EmbedResult {
@@ -64,7 +67,7 @@ export class EmbeddingService {
     }
     validateTexts(request.texts, this.limits);
     const tower = request.inputType === 'QUERY' ? model.query : model.document;
-    const out = await embedWithTower(tower, request.texts, signal);
+    const out = await embedWithTower(tower, request.texts, signal, request.priority);
     const result: EmbedResult = { model: model.name, inputType: request.inputType, dimensions: model.dimensions, ...out };
     this.observer.request(model.name, request.inputType, (performance.now() - started) / 1000, result);
     return result;
@@ -94,10 +97,12 @@ export async function embedWithTower(
   tower: Pick<Tower, 'runner' | 'prefix' | 'adapter'>,
   texts: string[],
   signal?: AbortSignal,
+  priority: Priority = 'interactive',
 ): Promise<Omit<EmbedResult, 'model' | 'inputType' | 'dimensions'>> {
   const out = await tower.runner.embed(
     texts.map((t) => tower.prefix + t),
     signal,
+    priority,
   );
   const adapter = tower.adapter;
   const vectors = out.vectors.map((v) => l2NormalizeInPlace(adapter ? adapter.apply(l2NormalizeInPlace(v)) : v));

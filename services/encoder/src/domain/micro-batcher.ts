@@ -1,6 +1,9 @@
 // Dynamic micro-batching: items submitted within `maxWaitMs` of each other (or while a batch is
 // running) are merged into one run, up to `maxBatchSize` items and `maxBatchTokens` padded tokens
 // (rows x longest row: what the model computes over). A request larger than one batch is split.
+// Two lanes: interactive requests (search queries) go ahead of everything batch work (offline
+// ingestion) has queued, and a run holds one lane's items only, so a query never waits for a
+// batch of documents beyond the run already on the model.
 
 export interface BatchLimits {
   maxBatchSize: number;
@@ -24,18 +27,25 @@ export interface BatchStats {
 export interface Clock {
   setTimeout(fn: () => void, ms: number): unknown;
   clearTimeout(handle: unknown): void;
+  /** Runs `fn` once pending I/O has been read (Node's setImmediate). */
+  afterIo(fn: () => void): void;
   now(): number;
 }
 
 const systemClock: Clock = {
   setTimeout: (fn, ms) => setTimeout(fn, ms),
   clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
+  afterIo: (fn) => setImmediate(fn),
   now: () => performance.now(),
 };
+
+/** Interactive requests run before any queued batch work; batch work fills the model otherwise. */
+export type Priority = 'interactive' | 'batch';
 
 interface Pending<I, O> {
   input: I;
   tokens: number;
+  priority: Priority;
   resolve(output: O): void;
   reject(error: unknown): void;
 }
@@ -54,18 +64,20 @@ export class MicroBatcher<I, O> {
   ) {}
 
   /** Outputs in input order; rejects when a batch holding one of the inputs fails or `signal` aborts first. */
-  submit(inputs: I[], signal?: AbortSignal): Promise<O[]> {
+  submit(inputs: I[], signal?: AbortSignal, priority: Priority = 'interactive'): Promise<O[]> {
     if (signal?.aborted) return Promise.reject(signal.reason);
+    const entries: Array<Pending<I, O>> = [];
     const outputs = inputs.map(
       (input) =>
         new Promise<O>((resolve, reject) => {
-          this.queue.push({ input, tokens: this.tokensOf(input), resolve, reject });
+          entries.push({ input, tokens: this.tokensOf(input), priority, resolve, reject });
         }),
     );
-    if (signal) {
-      const entries = this.queue.slice(this.queue.length - inputs.length);
-      signal.addEventListener('abort', () => this.withdraw(entries, signal.reason), { once: true });
-    }
+    // The queue holds interactive items first, each lane in arrival order.
+    const batchStart = this.queue.findIndex((p) => p.priority === 'batch');
+    if (priority === 'interactive' && batchStart >= 0) this.queue.splice(batchStart, 0, ...entries);
+    else this.queue.push(...entries);
+    if (signal) signal.addEventListener('abort', () => this.withdraw(entries, signal.reason), { once: true });
     this.schedule();
     return Promise.all(outputs);
   }
@@ -101,12 +113,13 @@ export class MicroBatcher<I, O> {
     return this.takeCount() < this.queue.length || this.queue.length >= this.limits.maxBatchSize;
   }
 
-  /** How many queued items (from the head) fit one batch. */
+  /** How many queued items (from the head, of the head's lane) fit one batch. */
   private takeCount(): number {
     let longest = 0;
     let n = 0;
     for (const item of this.queue) {
       const nextLongest = Math.max(longest, item.tokens);
+      if (n > 0 && item.priority !== this.queue[0]!.priority) break;
       if (n > 0 && (n + 1 > this.limits.maxBatchSize || (n + 1) * nextLongest > this.limits.maxBatchTokens)) break;
       longest = nextLongest;
       n++;
@@ -143,8 +156,10 @@ export class MicroBatcher<I, O> {
       for (const p of batch) p.reject(err);
     } finally {
       this.running--;
-      // Items that queued up while this batch ran have waited long enough: run them now.
-      if (this.queue.length > 0) this.flush();
+      // Items that queued up while this batch ran have waited long enough: run them next. The
+      // next batch is chosen once the requests that arrived during the run have been read (an
+      // in-process model run holds the event loop), so that a query sent meanwhile goes first.
+      if (this.queue.length > 0) this.clock.afterIo(() => this.flush());
     }
   }
 }

@@ -2,7 +2,7 @@
 // embedding model (and tower) built on the same base model shares its runner, so their requests
 // are batched together.
 import type { EmbeddingModelSpec } from './catalog';
-import { MicroBatcher, type BatchLimits, type BatchStats } from './micro-batcher';
+import { MicroBatcher, type BatchLimits, type BatchStats, type Priority } from './micro-batcher';
 import type { EmbeddingBackend, ModelInput, Tokenizer } from './ports';
 import { tokenizeTruncated } from './truncation';
 
@@ -31,10 +31,10 @@ export class ModelRunner {
     );
   }
 
-  /** Tokenizes and truncates synchronously; the model run is shared with concurrent callers. */
-  async embed(texts: string[], signal?: AbortSignal): Promise<RunnerOutput> {
+  /** Tokenizes and truncates synchronously; the model run is shared with concurrent callers of the same priority. */
+  async embed(texts: string[], signal?: AbortSignal, priority: Priority = 'interactive'): Promise<RunnerOutput> {
     const inputs = texts.map((t) => tokenizeTruncated(this.tokenizer, t, this.spec.maxTokens));
-    const vectors = await this.batcher.submit(inputs, signal);
+    const vectors = await this.batcher.submit(inputs, signal, priority);
     return { vectors, tokenCounts: inputs.map((i) => i.ids.length), truncated: inputs.map((i) => i.truncated) };
   }
 

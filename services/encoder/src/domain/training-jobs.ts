@@ -180,7 +180,7 @@ export class TrainingJobs {
       const out: Float32Array[] = [];
       for (let i = 0; i < texts.length; i += embedChunk) {
         const chunk = texts.slice(i, i + embedChunk);
-        out.push(...(await embedWithTower(tower[side], chunk)).vectors);
+        out.push(...(await embedWithTower(tower[side], chunk, undefined, 'batch')).vectors);
         this.update(job, {
           phase,
           progress: from + ((to - from) * out.length) / texts.length,

@@ -8,7 +8,15 @@ export const encoderServiceName = 'llmops.encoder.v1.EncoderService';
 export function encoderGrpc(server: GrpcServer, embeddings: EmbeddingService): pb.EncoderServiceServer {
   return {
     embed: server.unary(encoderServiceName, 'Embed', 'reader', async (request: pb.EmbedRequest, { signal }) => {
-      const result = await embeddings.embed({ model: request.model || null, inputType: toInputType(request.inputType), texts: request.texts }, signal);
+      const result = await embeddings.embed(
+        {
+          model: request.model || null,
+          inputType: toInputType(request.inputType),
+          texts: request.texts,
+          priority: request.priority === pb.Priority.PRIORITY_BATCH ? 'batch' : 'interactive',
+        },
+        signal,
+      );
       return {
         model: result.model,
         dimensions: result.dimensions,

@@ -15,7 +15,7 @@ export class GrpcEmbedder implements Embedder {
   async embed(texts: string[], signal: AbortSignal): Promise<Float32Array[]> {
     const res = await callPeer(
       this.client.embed.bind(this.client),
-      { model: this.model, inputType: encoderV1.InputType.INPUT_TYPE_DOCUMENT, texts },
+      { model: this.model, inputType: encoderV1.InputType.INPUT_TYPE_DOCUMENT, texts, priority: encoderV1.Priority.PRIORITY_INTERACTIVE },
       { deadlineMs: this.deadlineMs, idempotent: true },
       signal,
       'encoder',

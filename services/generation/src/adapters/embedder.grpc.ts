@@ -14,7 +14,7 @@ export class GrpcEmbedder implements Embedder {
   async embed(texts: string[], model: string | null, signal: AbortSignal): Promise<number[][]> {
     const res = await callPeer(
       this.client.embed.bind(this.client),
-      { model: model ?? '', inputType: encoderV1.InputType.INPUT_TYPE_DOCUMENT, texts },
+      { model: model ?? '', inputType: encoderV1.InputType.INPUT_TYPE_DOCUMENT, texts, priority: encoderV1.Priority.PRIORITY_INTERACTIVE },
       { deadlineMs: this.deadlineMs, idempotent: true },
       signal,
       'encoder',

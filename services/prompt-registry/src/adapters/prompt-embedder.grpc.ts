@@ -19,6 +19,7 @@ export class GrpcPromptEmbedder implements PromptEmbedder {
           model: this.model,
           inputType: inputType === 'QUERY' ? encoderV1.InputType.INPUT_TYPE_QUERY : encoderV1.InputType.INPUT_TYPE_DOCUMENT,
           texts,
+          priority: encoderV1.Priority.PRIORITY_INTERACTIVE,
         },
         { deadlineMs: this.deadlineMs, idempotent: true },
       );

@@ -2,7 +2,7 @@
 import { credentials, status, type ServiceError } from '@grpc/grpc-js';
 import { encoderV1, unpackFloat32LE } from '@llmops/contracts';
 import { callUnary, InputError, UnavailableError } from '@llmops/platform';
-import type { Embedder, Embeddings, InputType } from '../domain/ports';
+import type { EmbedPriority, Embedder, Embeddings, InputType } from '../domain/ports';
 import { EncoderRejection, UnknownReferenceError } from '../domain/errors';
 
 export class GrpcEmbedder implements Embedder {
@@ -18,7 +18,7 @@ export class GrpcEmbedder implements Embedder {
     });
   }
 
-  async embed(model: string | null, inputType: InputType, texts: string[]): Promise<Embeddings> {
+  async embed(model: string | null, inputType: InputType, texts: string[], _signal?: AbortSignal, priority: EmbedPriority = 'interactive'): Promise<Embeddings> {
     try {
       const res = await callUnary(
         this.client.embed.bind(this.client),
@@ -26,6 +26,7 @@ export class GrpcEmbedder implements Embedder {
           model: model ?? '',
           inputType: inputType === 'QUERY' ? encoderV1.InputType.INPUT_TYPE_QUERY : encoderV1.InputType.INPUT_TYPE_DOCUMENT,
           texts,
+          priority: priority === 'batch' ? encoderV1.Priority.PRIORITY_BATCH : encoderV1.Priority.PRIORITY_INTERACTIVE,
         },
         { deadlineMs: this.deadlineMs, idempotent: true },
       );

@@ -118,7 +118,8 @@ export class DocumentIndexer {
     let pending = items;
     while (pending.length) {
       try {
-        const res = await this.embedder.embed(collection.encoder.model, 'DOCUMENT', pending.map(embeddingText), signal);
+        // Ingestion is batch work: searches' query embeddings go first.
+        const res = await this.embedder.embed(collection.encoder.model, 'DOCUMENT', pending.map(embeddingText), signal, 'batch');
         this.bindings.checkResponse(collection, res);
         return pending.map((item, i) => ({
           item,

@@ -28,8 +28,11 @@ export interface Embeddings {
  * when it refuses a text (naming it), UnknownModelError for a model it does not serve.
  */
 export interface Embedder {
-  embed(model: string | null, inputType: InputType, texts: string[], signal?: AbortSignal): Promise<Embeddings>;
+  /** `batch`: offline work (ingestion) that the encoder runs when no interactive call waits. */
+  embed(model: string | null, inputType: InputType, texts: string[], signal?: AbortSignal, priority?: EmbedPriority): Promise<Embeddings>;
 }
+
+export type EmbedPriority = 'interactive' | 'batch';
 
 /** Writes hypothetical documents that would answer a query (HyDE). */
 export interface HypotheticalDocumentWriter {

@@ -68,6 +68,51 @@ export function inputTypeToJSON(object: InputType): string {
   }
 }
 
+/**
+ * How the encoder schedules a call: interactive calls (searches) overtake queued batch work and
+ * never share a model run with it.
+ */
+export enum Priority {
+  /** PRIORITY_UNSPECIFIED - Interactive. */
+  PRIORITY_UNSPECIFIED = 0,
+  PRIORITY_INTERACTIVE = 1,
+  /** PRIORITY_BATCH - Offline work such as ingestion: fills the model whenever no interactive call waits. */
+  PRIORITY_BATCH = 2,
+  UNRECOGNIZED = -1,
+}
+
+export function priorityFromJSON(object: any): Priority {
+  switch (object) {
+    case 0:
+    case "PRIORITY_UNSPECIFIED":
+      return Priority.PRIORITY_UNSPECIFIED;
+    case 1:
+    case "PRIORITY_INTERACTIVE":
+      return Priority.PRIORITY_INTERACTIVE;
+    case 2:
+    case "PRIORITY_BATCH":
+      return Priority.PRIORITY_BATCH;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return Priority.UNRECOGNIZED;
+  }
+}
+
+export function priorityToJSON(object: Priority): string {
+  switch (object) {
+    case Priority.PRIORITY_UNSPECIFIED:
+      return "PRIORITY_UNSPECIFIED";
+    case Priority.PRIORITY_INTERACTIVE:
+      return "PRIORITY_INTERACTIVE";
+    case Priority.PRIORITY_BATCH:
+      return "PRIORITY_BATCH";
+    case Priority.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
 export interface EmbedRequest {
   /** An embedding model name as listed by the encoder; empty selects the default model. */
   model: string;
@@ -75,6 +120,7 @@ export interface EmbedRequest {
   inputType: InputType;
   /** 1 to the configured maximum (default 256) non-empty texts, each within the byte limit. */
   texts: string[];
+  priority: Priority;
 }
 
 export interface EmbedResponse {
@@ -93,7 +139,7 @@ export interface EmbedResponse {
 }
 
 function createBaseEmbedRequest(): EmbedRequest {
-  return { model: "", inputType: 0, texts: [] };
+  return { model: "", inputType: 0, texts: [], priority: 0 };
 }
 
 export const EmbedRequest: MessageFns<EmbedRequest> = {
@@ -106,6 +152,9 @@ export const EmbedRequest: MessageFns<EmbedRequest> = {
     }
     for (const v of message.texts) {
       writer.uint32(26).string(v!);
+    }
+    if (message.priority !== 0) {
+      writer.uint32(32).int32(message.priority);
     }
     return writer;
   },
@@ -147,6 +196,14 @@ export const EmbedRequest: MessageFns<EmbedRequest> = {
             message.texts.push(reader.string());
             continue;
           }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.priority = reader.int32() as any;
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -168,6 +225,7 @@ export const EmbedRequest: MessageFns<EmbedRequest> = {
         ? inputTypeFromJSON(object.input_type)
         : 0,
       texts: globalThis.Array.isArray(object?.texts) ? object.texts.map((e: any) => globalThis.String(e)) : [],
+      priority: isSet(object.priority) ? priorityFromJSON(object.priority) : 0,
     };
   },
 
@@ -182,6 +240,9 @@ export const EmbedRequest: MessageFns<EmbedRequest> = {
     if (message.texts?.length) {
       obj.texts = message.texts;
     }
+    if (message.priority !== 0) {
+      obj.priority = priorityToJSON(message.priority);
+    }
     return obj;
   },
 
@@ -193,6 +254,7 @@ export const EmbedRequest: MessageFns<EmbedRequest> = {
     message.model = object.model ?? "";
     message.inputType = object.inputType ?? 0;
     message.texts = object.texts?.map((e) => e) || [];
+    message.priority = object.priority ?? 0;
     return message;
   },
 };
