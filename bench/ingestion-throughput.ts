@@ -1,6 +1,7 @@
 // Offline ingestion throughput: Kafka -> encoder -> Elasticsearch against the raw encoder.
 //   raw:      documents embedded straight through EncoderService.Embed, 32 per call with two calls
-//             in flight, so that the encoder is never idle: what the encoder alone can do;
+//             in flight (at batch priority, as ingestion calls it), so that the encoder is never
+//             idle: what the encoder alone can do;
 //   pipeline: the same number of other documents through ingestDocuments (GraphQL) ->
 //             documents.ingest.v1 -> consumer -> Embed -> bulk index, timed from the first call
 //             until every job reports COMPLETED.
@@ -62,7 +63,7 @@ async function main(): Promise<void> {
         Array.from({ length: raw.inFlight }, async () => {
           while (next < texts.length) {
             const batch = texts.slice(next, (next += raw.batchSize));
-            await callUnary(encoder.embed.bind(encoder), { model: '', inputType: encoderV1.InputType.INPUT_TYPE_DOCUMENT, texts: batch }, { deadlineMs: 300_000 });
+            await callUnary(encoder.embed.bind(encoder), { model: '', inputType: encoderV1.InputType.INPUT_TYPE_DOCUMENT, texts: batch, priority: encoderV1.Priority.PRIORITY_BATCH }, { deadlineMs: 300_000 });
           }
         }),
       );
@@ -144,7 +145,7 @@ async function main(): Promise<void> {
         dataset: `${args.dataset}, ${perRound} documents per round ("title text" as the consumer embeds them)`,
         model: 'all-minilm-l6-v2-q (the encoder default)',
         raw: `${raw.batchSize} texts per Embed call, ${raw.inFlight} calls in flight`,
-        consumer: 'defaults: INGEST_BATCH_SIZE 32, INGEST_CONCURRENCY 2, the next batch embedding while the previous one is written',
+        consumer: 'defaults: INGEST_BATCH_SIZE 32, INGEST_CONCURRENCY 3, the next batch embedding while the previous one is written, at batch priority like the raw calls',
       },
       rounds: results,
       medianRatio: median,

@@ -25,12 +25,12 @@ export const configSchema = commonEnv.extend({
    */
   INGEST_BATCH_SIZE: positiveInt(32),
   /**
-   * Partitions of documents.ingest.v1 consumed at once. Within a partition the next batch embeds
-   * while the previous one is written; two partitions keep one encoder busy across partition and
-   * call boundaries too. More only queue more batches ahead of the queries sharing the encoder,
-   * unless there are more encoder replicas.
+   * Partitions of documents.ingest.v1 consumed at once (the topic has 3). Within a partition the
+   * next batch embeds while the previous one is written; more partitions at once keep the encoder
+   * busy across partition and call boundaries too. Ingestion calls the encoder at batch priority,
+   * so batches queued there do not delay the queries of searches.
    */
-  INGEST_CONCURRENCY: positiveInt(2),
+  INGEST_CONCURRENCY: positiveInt(3),
   INGEST_CONSUMER_GROUP: z.string().min(1).default('retrieval-ingestion'),
   /** Deadline of an ingestion batch's encoder call (it queues behind the other partitions' batches). */
   INGEST_ENCODER_DEADLINE_MS: positiveInt(120_000),
