@@ -106,7 +106,7 @@ test('Embed: vectors unpacked in order, document tower, configured model', async
     [2, 1],
     [4, 1],
   ]);
-  expect(embedRequests).toEqual([{ model: 'mini', inputType: encoderV1.InputType.INPUT_TYPE_DOCUMENT, texts: ['ab', 'abcd'], priority: encoderV1.Priority.PRIORITY_BATCH }]);
+  expect(embedRequests).toEqual([{ model: 'mini', inputType: encoderV1.InputType.INPUT_TYPE_DOCUMENT, texts: ['ab', 'abcd'], priority: encoderV1.Priority.PRIORITY_INTERACTIVE }]);
   embedder.close();
 });
 
