@@ -175,6 +175,7 @@ async function main(): Promise<void> {
         raw: `${raw.batchSize} texts per Embed call, ${raw.inFlight} calls in flight`,
         pipeline: `ingestDocuments calls of at most ${perCall} documents, one after another, then every job polled until COMPLETED`,
         consumer: 'defaults: INGEST_BATCH_SIZE 32, INGEST_CONCURRENCY 3, the next batch embedding while the previous one is written, at batch priority like the raw calls',
+        elasticsearch: stack.elasticsearchRuntime,
       },
       rounds: results,
       medianRatio: median,

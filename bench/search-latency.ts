@@ -235,7 +235,7 @@ async function main(): Promise<void> {
         vectorIndex: 'dense_vector dot_product, hnsw (float32), m 16, ef_construction 100, one shard, force-merged to one segment',
         knn: `num_candidates = max(${knnDefaults.minCandidates}, 2k)`,
         hybrid: `BM25 top ${hybridDepth} (started with the query embedding) + kNN top ${hybridDepth}, ids only, reciprocal rank fusion (k = 60), then the top 10 documents fetched`,
-        elasticsearch: '8.19, 1 GiB heap',
+        elasticsearch: stack.elasticsearchRuntime,
       },
       loadSeconds: loaded ? 'reused an index loaded by an earlier run' : { bulkIndex: round(indexSeconds, 1), forceMerge: round(mergeSeconds, 1) },
       loadAverageDuringLatency: latencyLoad,

@@ -21,6 +21,8 @@ export interface SearchStack {
   encoderHttpUrl: string;
   retrievalUrl: string;
   retrievalGrpc: string;
+  /** Which Elasticsearch, on which Java, with what heap (results record it: the JDK decides whether Lucene's vector code uses SIMD). */
+  elasticsearchRuntime: string;
   /** CPU seconds used so far by each component (its whole process tree), from /proc. */
   cpuSeconds(): Record<'elasticsearch' | 'kafka' | 'encoder' | 'retrieval', number>;
   stop(): Promise<void>;
@@ -75,7 +77,10 @@ export async function startSearchStack(
       GRPC_PORT: String(retrievalGrpc),
       ...env.retrieval,
     });
+    const jvm = (await (await fetch(`${es.url}/_nodes/_local/jvm`)).json()) as { nodes: Record<string, { version: string; jvm: { version: string; mem: { heap_max_in_bytes: number } } }> };
+    const node = Object.values(jvm.nodes)[0]!;
     return {
+      elasticsearchRuntime: `${node.version} on Java ${node.jvm.version}, ${Math.round(node.jvm.mem.heap_max_in_bytes / 2 ** 20)} MiB heap`,
       elasticsearchUrl: es.url,
       kafkaBrokers: kafka.brokers,
       encoderAddress: `127.0.0.1:${encoderGrpc}`,

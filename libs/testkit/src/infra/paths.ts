@@ -118,10 +118,39 @@ export function javaBin(): string {
   return onPath;
 }
 
-/** JDK home for ES (its scripts need ES_JAVA_HOME): $ES_JAVA_HOME, $JAVA_HOME, or derived from `java` on PATH. */
+/** Lucene's SIMD vector code (the JDK's vector API) needs Java 21 or newer; on 17 HNSW work is scalar. */
+export const ES_VECTOR_MIN_JAVA = 21;
+
+/**
+ * JDK home for ES (its scripts need ES_JAVA_HOME): $ES_JAVA_HOME when set; else the newest JDK of
+ * Java 21 or later among $JAVA_HOME and the JDKs under $LLMOPS_JVM_DIR (default /usr/lib/jvm), so
+ * that Lucene builds and searches HNSW graphs with SIMD (Elasticsearch 8.19 ships with Java 25
+ * itself); else $JAVA_HOME; else the JDK of `java` on PATH.
+ */
 export function esJavaHome(): string {
-  for (const v of [process.env.ES_JAVA_HOME, process.env.JAVA_HOME]) {
-    if (v && fs.existsSync(path.join(v, 'bin', 'java'))) return v;
+  const explicit = process.env.ES_JAVA_HOME;
+  if (explicit && isJdk(explicit)) return explicit;
+  const fallback = process.env.JAVA_HOME && isJdk(process.env.JAVA_HOME) ? process.env.JAVA_HOME : undefined;
+  const jvmDir = process.env.LLMOPS_JVM_DIR || '/usr/lib/jvm';
+  const installed = fs.existsSync(jvmDir) ? fs.readdirSync(jvmDir).map((d) => path.join(jvmDir, d)) : [];
+  const newest = [fallback, ...installed]
+    .filter((home): home is string => !!home && isJdk(home))
+    .map((home) => ({ home, major: jdkMajor(home) }))
+    .filter((c) => c.major >= ES_VECTOR_MIN_JAVA)
+    .sort((a, b) => b.major - a.major)[0];
+  return newest?.home ?? fallback ?? path.dirname(path.dirname(fs.realpathSync(javaBin())));
+}
+
+/** The feature release of the JDK at `home` (its `release` file's JAVA_VERSION), or 0 when unknown. */
+export function jdkMajor(home: string): number {
+  try {
+    const m = /^JAVA_VERSION="(?:1\.)?(\d+)/m.exec(fs.readFileSync(path.join(home, 'release'), 'utf8'));
+    return m ? Number(m[1]) : 0;
+  } catch {
+    return 0;
   }
-  return path.dirname(path.dirname(fs.realpathSync(javaBin())));
+}
+
+function isJdk(home: string): boolean {
+  return fs.existsSync(path.join(home, 'bin', 'java'));
 }
