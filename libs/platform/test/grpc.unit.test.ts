@@ -85,3 +85,62 @@ test('idempotent calls are retried on UNAVAILABLE only', async () => {
   expect(Date.now() - started).toBeLessThan(5_000);
   client.close();
 });
+
+test("the caller's signal cancels the call on the wire: the handler's own signal aborts", async () => {
+  let handlerSignal: AbortSignal | undefined;
+  const lifecycle = new Lifecycle(logger);
+  const server = new GrpcServer({ logger, metrics: createMetrics('test'), lifecycle, auth: InternalAuth.open(), host: '127.0.0.1', port: 0 });
+  server.addService('llmops.prompt_registry.v1.PromptRegistryService', pb.PromptRegistryServiceService, {
+    getVersion: server.unary('PromptRegistryService', 'GetVersion', 'reader', (_req, { signal }) => {
+      handlerSignal = signal;
+      return new Promise((resolve) => {
+        const timer = setTimeout(() => resolve({ version: undefined }), 2_000);
+        signal.addEventListener('abort', () => clearTimeout(timer));
+      });
+    }),
+  });
+  const port = await server.start();
+  const client = new pb.PromptRegistryServiceClient(`127.0.0.1:${port}`, credentials.createInsecure());
+  try {
+    for (const idempotent of [false, true]) {
+      handlerSignal = undefined;
+      const controller = new AbortController();
+      const call = callUnary(client.getVersion.bind(client), request, { deadlineMs: 5_000, idempotent, signal: controller.signal });
+      await waitUntil(() => handlerSignal !== undefined);
+      const reason = new Error('the caller went away');
+      controller.abort(reason);
+      await expect(call).rejects.toBe(reason);
+      await waitUntil(() => handlerSignal!.aborted);
+      expect(handlerSignal!.aborted).toBe(true);
+    }
+    // Aborted before it starts: rejected at once, nothing reaches the server.
+    handlerSignal = undefined;
+    const aborted = AbortSignal.abort(new Error('already gone'));
+    await expect(callUnary(client.getVersion.bind(client), request, { deadlineMs: 5_000, signal: aborted })).rejects.toThrow('already gone');
+    await new Promise((r) => setTimeout(r, 100));
+    expect(handlerSignal).toBeUndefined();
+  } finally {
+    client.close();
+    await lifecycle.shutdown('test');
+  }
+});
+
+test('an abort while waiting to retry stops the retries with the reason', async () => {
+  const client = new pb.PromptRegistryServiceClient('127.0.0.1:1', credentials.createInsecure());
+  const controller = new AbortController();
+  const reason = new Error('stopping');
+  const call = callUnary(client.getVersion.bind(client), request, { deadlineMs: 500, idempotent: true, maxAttempts: 50, signal: controller.signal });
+  setTimeout(() => controller.abort(reason), 100);
+  const started = Date.now();
+  await expect(call).rejects.toBe(reason);
+  expect(Date.now() - started).toBeLessThan(2_000);
+  client.close();
+});
+
+async function waitUntil(condition: () => boolean, timeoutMs = 3_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > until) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}

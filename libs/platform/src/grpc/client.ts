@@ -1,5 +1,6 @@
 // gRPC client helper: every call carries a deadline; retries with backoff happen only on
-// UNAVAILABLE and only when the caller declares the method idempotent.
+// UNAVAILABLE and only when the caller declares the method idempotent; a caller's signal cancels
+// the call on the wire, so the server stops working on it.
 import { Metadata, status, type CallOptions, type ClientUnaryCall, type ServiceError } from '@grpc/grpc-js';
 import { retryWithBackoff } from '../retry';
 import { outgoingIdentityHeaders } from '../identity/internal-auth';
@@ -17,6 +18,11 @@ export interface CallPolicy {
   idempotent?: boolean;
   maxAttempts?: number;
   metadata?: Metadata;
+  /**
+   * Cancels the call in flight (the server's handler sees its own signal abort) and any retry;
+   * the promise then rejects with the signal's reason.
+   */
+  signal?: AbortSignal;
 }
 
 /** The call's metadata plus the signed identity of the work it is made for (see identity/). */
@@ -28,17 +34,30 @@ export function outgoingMetadata(metadata?: Metadata): Metadata {
 
 export function callUnary<Req, Res>(method: UnaryMethod<Req, Res>, request: Req, policy: CallPolicy): Promise<Res> {
   const metadata = outgoingMetadata(policy.metadata);
+  const { signal } = policy;
   const attempt = () =>
     new Promise<Res>((resolve, reject) => {
-      method(request, metadata, { deadline: Date.now() + policy.deadlineMs }, (err, res) =>
-        err ? reject(err) : resolve(res),
-      );
+      if (signal?.aborted) return reject(signal.reason as Error);
+      const onAbort = () => {
+        call.cancel();
+        reject(signal!.reason as Error);
+      };
+      const call = method(request, metadata, { deadline: Date.now() + policy.deadlineMs }, (err, res) => {
+        signal?.removeEventListener('abort', onAbort);
+        if (err) reject(err);
+        else resolve(res);
+      });
+      signal?.addEventListener('abort', onAbort, { once: true });
     });
   if (!policy.idempotent) return attempt();
   return retryWithBackoff(attempt, {
     maxAttempts: policy.maxAttempts ?? 3,
     initialMs: 50,
     maxMs: 1_000,
+    signal,
     retryIf: (err) => (err as ServiceError).code === status.UNAVAILABLE,
+  }).catch((err: unknown) => {
+    // An abort during the pause between attempts rejects with the timer's AbortError: say why.
+    throw signal?.aborted ? (signal.reason as Error) : err;
   });
 }

@@ -3,7 +3,7 @@
 // the error-code / error-details-json trailers).
 import { status, type ServiceError } from '@grpc/grpc-js';
 import { DomainError, UnavailableError, type ErrorCode } from '../errors';
-import { callUnary, outgoingMetadata, type CallPolicy } from './client';
+import { callUnary, type CallPolicy } from './client';
 
 /** A peer's typed error, carried over with its code and details. */
 export class PeerServiceError extends DomainError {
@@ -36,29 +36,14 @@ export function fromServiceError(err: unknown, dependency: string): Error {
 type UnaryMethod<Req, Res> = Parameters<typeof callUnary<Req, Res>>[0];
 
 /**
- * callUnary, rejected with the signal's reason as soon as it aborts. Calls that are not retried
- * (non-idempotent ones, e.g. generation) are cancelled on the wire too, so the peer stops working
- * on them; retried ones are left to their deadline.
+ * callUnary cut short when the caller's signal aborts: the call is cancelled on the wire (so the
+ * peer stops working on it), no retry follows, and the promise rejects with the signal's reason.
  */
-export function callPeer<Req, Res>(method: UnaryMethod<Req, Res>, request: Req, policy: CallPolicy, signal: AbortSignal, dependency: string): Promise<Res> {
-  if (signal.aborted) return Promise.reject(signal.reason as Error);
-  return new Promise<Res>((resolve, reject) => {
-    let cancel = () => undefined as void;
-    const onAbort = () => {
-      cancel();
-      reject(signal.reason as Error);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-    const settle = (err: unknown, res?: Res) => {
-      signal.removeEventListener('abort', onAbort);
-      if (err) reject(fromServiceError(err, dependency));
-      else resolve(res as Res);
-    };
-    if (policy.idempotent) {
-      callUnary(method, request, policy).then((res) => settle(null, res), settle);
-      return;
-    }
-    const call = method(request, outgoingMetadata(policy.metadata), { deadline: Date.now() + policy.deadlineMs }, (err, res) => settle(err, res));
-    cancel = () => call.cancel();
-  });
+export async function callPeer<Req, Res>(method: UnaryMethod<Req, Res>, request: Req, policy: CallPolicy, signal: AbortSignal, dependency: string): Promise<Res> {
+  try {
+    return await callUnary(method, request, { ...policy, signal });
+  } catch (err) {
+    if (signal.aborted) throw signal.reason as Error;
+    throw fromServiceError(err, dependency);
+  }
 }

@@ -18,7 +18,7 @@ export class GrpcEmbedder implements Embedder {
     });
   }
 
-  async embed(model: string | null, inputType: InputType, texts: string[], _signal?: AbortSignal, priority: EmbedPriority = 'interactive'): Promise<Embeddings> {
+  async embed(model: string | null, inputType: InputType, texts: string[], signal?: AbortSignal, priority: EmbedPriority = 'interactive'): Promise<Embeddings> {
     try {
       const res = await callUnary(
         this.client.embed.bind(this.client),
@@ -28,10 +28,12 @@ export class GrpcEmbedder implements Embedder {
           texts,
           priority: priority === 'batch' ? encoderV1.Priority.PRIORITY_BATCH : encoderV1.Priority.PRIORITY_INTERACTIVE,
         },
-        { deadlineMs: this.deadlineMs, idempotent: true },
+        // The caller's signal cancels the call on the wire: the encoder drops it from its queue.
+        { deadlineMs: this.deadlineMs, idempotent: true, signal },
       );
       return { model: res.model, dimensions: res.dimensions, vectors: unpackFloat32LE(res.vectors, res.dimensions) };
     } catch (err) {
+      if (signal?.aborted) throw signal.reason as Error;
       throw translate(err as ServiceError, model);
     }
   }
