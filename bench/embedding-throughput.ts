@@ -248,6 +248,7 @@ async function main(): Promise<void> {
       const r = ref.throughput.find((x) => x.batchSize === c['batchSize'])!;
       return { batchSize: c['batchSize'], oursPerReference: round(c['textsPerSecond']! / r.textsPerSecond, 2) };
     }),
+    atBestBatchSize: atBest(),
     cosineToReference: {
       [`batchedInRequestsOf${our.embedBatch}`]: Object.fromEntries(Object.entries(stats(batchedCos)).map(([k, v]) => [k, round(v)])),
       aloneFirst64: Object.fromEntries(Object.entries(stats(singleCos)).map(([k, v]) => [k, round(v)])),
@@ -259,6 +260,23 @@ async function main(): Promise<void> {
       reference: { foodBread: round(ref.sentenceCosines[0]![1]!), foodHorse: round(ref.sentenceCosines[0]![2]!) },
     },
   };
+  /**
+   * The target compares each side at its best batch size: by best passes, and by median passes
+   * (steadier on a shared machine: quote both).
+   */
+  function atBest() {
+    const ours = [...our.client.map((c) => ({ how: `requests of ${c['batchSize']}`, best: c['textsPerSecond']!, median: c['medianTextsPerSecond']! })),
+      ...our.merged.map((m) => ({ how: `one-text requests merged, max batch ${m['maxBatchSize']}`, best: m['textsPerSecond']!, median: m['medianTextsPerSecond']! }))];
+    const reference = ref.throughput.map((r) => ({ how: `batch ${r.batchSize}`, best: r.textsPerSecond, median: r.medianTextsPerSecond }));
+    const top = <T extends { best: number; median: number }>(xs: T[], key: 'best' | 'median') => xs.reduce((a, b) => (b[key] > a[key] ? b : a));
+    const side = (key: 'best' | 'median') => {
+      const o = top(ours, key);
+      const r = top(reference, key);
+      return { ours: `${round(o[key], 1)} texts/s (${o.how})`, reference: `${round(r[key], 1)} texts/s (${r.how})`, ratio: round(o[key] / r[key], 2) };
+    };
+    const byBest = side('best');
+    return { byBestPass: byBest, byMedianPass: side('median'), target: 2, met: byBest.ratio >= 2 };
+  }
   mkdirSync(join(repoRoot, 'bench', 'results'), { recursive: true });
   const file = join(repoRoot, 'bench', 'results', 'embedding-throughput.json');
   writeFileSync(file, `${JSON.stringify(summary, null, 2)}\n`);
@@ -272,6 +290,7 @@ async function main(): Promise<void> {
   }
   const b = stats(batchedCos);
   const s = stats(singleCos);
+  log(`at the best batch size, ours / sentence-transformers: ${summary.atBestBatchSize.byBestPass.ratio}x by best passes (${summary.atBestBatchSize.byBestPass.ours} vs ${summary.atBestBatchSize.byBestPass.reference}), ${summary.atBestBatchSize.byMedianPass.ratio}x by median passes; target 2x ${summary.atBestBatchSize.met ? 'met' : 'missed'}`);
   log(`cosine int8 vs fp32: batched mean ${b.mean.toFixed(4)} (min ${b.min.toFixed(4)}), alone mean ${s.mean.toFixed(4)} (min ${s.min.toFixed(4)}); target mean >= 0.99`);
   log(`food/bread, food/horse: ours ${summary.sentences.ours.foodBread}/${summary.sentences.ours.foodHorse}, fp32 ${summary.sentences.reference.foodBread}/${summary.sentences.reference.foodHorse}`);
 }
