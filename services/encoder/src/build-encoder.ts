@@ -47,7 +47,11 @@ export async function buildEncoder(config: EncoderSettings, hooks: BuildHooks = 
               timeoutMs: config.ENCODER_BACKEND_TIMEOUT_MS,
               model: config.ENCODER_BACKEND_MODEL,
             })
-          : await OnnxEmbeddingBackend.load(spec, requireModelFile(join(folder, 'model.onnx')), { intraOpThreads: config.ENCODER_ONNX_THREADS, spin: config.ENCODER_ONNX_SPIN });
+          : await OnnxEmbeddingBackend.load(spec, requireModelFile(join(folder, 'model.onnx')), {
+              intraOpThreads: config.ENCODER_ONNX_THREADS,
+              spin: config.ENCODER_ONNX_SPIN,
+              workerThread: config.ENCODER_ONNX_WORKER,
+            });
       const limits = {
         maxBatchSize: config.ENCODER_MAX_BATCH_SIZE,
         maxBatchTokens: config.ENCODER_MAX_BATCH_TOKENS,

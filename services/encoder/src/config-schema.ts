@@ -58,6 +58,11 @@ export const configSchema = commonEnv
      * retrieval service) pay for in latency.
      */
     ENCODER_ONNX_SPIN: booleanFlag(false),
+    /**
+     * Run each ONNX graph on a worker thread of its own, so that the service keeps reading requests
+     * (and tokenizing the next batch) while a model runs. Off: the run holds the event loop.
+     */
+    ENCODER_ONNX_WORKER: booleanFlag(true),
     ENCODER_MAX_BATCH_SIZE: positiveInt(64),
     /** Padded tokens (rows x longest input) per model run. */
     ENCODER_MAX_BATCH_TOKENS: positiveInt(8_192),

@@ -23,7 +23,7 @@ let local: BuiltEncoder;
 
 beforeAll(async () => {
   const tokenizer = new HfTokenizerAdapter(join(modelDir, spec.folder, 'tokenizer.json'));
-  onnx = await OnnxEmbeddingBackend.load(spec, join(modelDir, spec.folder, 'model.onnx'), { intraOpThreads: 2, spin: false });
+  onnx = await OnnxEmbeddingBackend.load(spec, join(modelDir, spec.folder, 'model.onnx'), { intraOpThreads: 2, spin: false, workerThread: true });
   server = createServer((req, res) => {
     let body = '';
     req.on('data', (c) => (body += c));

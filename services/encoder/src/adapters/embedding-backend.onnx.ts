@@ -1,40 +1,36 @@
-// Runs a BERT-style sentence encoder in-process with onnxruntime-node on CPU: pads the batch to
-// its longest input, runs the graph once, pools last_hidden_state as the model was trained.
-import * as ort from 'onnxruntime-node';
+// Runs a BERT-style sentence encoder on CPU with onnxruntime-node: pads the batch to its longest
+// input, runs the graph once (on a worker thread by default, see onnx-session.ts), pools
+// last_hidden_state as the model was trained.
 import type { EmbeddingModelSpec } from '../domain/catalog';
 import type { EmbeddingBackend, ModelInput } from '../domain/ports';
 import { pool } from '../domain/vectors';
+import { InProcessSession, WorkerSession, type OnnxSession, type SessionOptions } from './onnx-session';
 
-export interface OnnxOptions {
-  /** Threads inside one operator (the machine's cores, by default 2 here). */
-  intraOpThreads: number;
-  /** Whether those threads spin-wait between operators (faster alone, slower for neighbours). */
-  spin: boolean;
+export interface OnnxOptions extends SessionOptions {
+  /** Run the graph on a worker thread of its own (the default) rather than on the event loop's. */
+  workerThread: boolean;
 }
 
 export class OnnxEmbeddingBackend implements EmbeddingBackend {
   readonly kind = 'ONNX' as const;
-  private readonly needsTokenTypes: boolean;
 
   private constructor(
     private readonly spec: EmbeddingModelSpec,
-    private readonly session: ort.InferenceSession,
+    private readonly session: OnnxSession,
   ) {
-    this.needsTokenTypes = session.inputNames.includes('token_type_ids');
     if (!session.outputNames.includes('last_hidden_state')) {
       throw new Error(`${spec.name}: the ONNX graph has no last_hidden_state output (outputs: ${session.outputNames.join(', ')})`);
     }
   }
 
   static async load(spec: EmbeddingModelSpec, modelPath: string, options: OnnxOptions): Promise<OnnxEmbeddingBackend> {
-    const session = await ort.InferenceSession.create(modelPath, {
-      executionProviders: ['cpu'],
-      intraOpNumThreads: options.intraOpThreads,
-      interOpNumThreads: 1,
-      graphOptimizationLevel: 'all',
-      extra: { session: { intra_op: { allow_spinning: options.spin ? '1' : '0' } } },
-    });
-    return new OnnxEmbeddingBackend(spec, session);
+    const session = options.workerThread ? await WorkerSession.load(modelPath, options) : await InProcessSession.load(modelPath, options);
+    try {
+      return new OnnxEmbeddingBackend(spec, session);
+    } catch (err) {
+      await session.release();
+      throw err;
+    }
   }
 
   async embed(batch: ModelInput[]): Promise<Float32Array[]> {
@@ -48,19 +44,11 @@ export class OnnxEmbeddingBackend implements EmbeddingBackend {
         mask[r * seqLen + t] = 1n;
       });
     });
-    const feeds: Record<string, ort.Tensor> = {
-      input_ids: new ort.Tensor('int64', ids, [rows, seqLen]),
-      attention_mask: new ort.Tensor('int64', mask, [rows, seqLen]),
-    };
-    if (this.needsTokenTypes) feeds['token_type_ids'] = new ort.Tensor('int64', new BigInt64Array(rows * seqLen), [rows, seqLen]);
-    const out = await this.session.run(feeds, ['last_hidden_state']);
-    const hidden = out['last_hidden_state']!;
+    const hidden = await this.session.run({ rows, seqLen, ids, mask });
     const dims = hidden.dims[2]!;
     if (dims !== this.spec.dimensions) throw new Error(`${this.spec.name}: model gives ${dims} dimensions, catalog says ${this.spec.dimensions}`);
-    const states = { data: hidden.data as Float32Array, rows, seqLen, dims };
-    const vectors = batch.map((_, r) => pool(this.spec.pooling, states, r, mask));
-    hidden.dispose();
-    return vectors;
+    const states = { data: hidden.data, rows, seqLen, dims };
+    return batch.map((_, r) => pool(this.spec.pooling, states, r, mask));
   }
 
   close(): Promise<void> {

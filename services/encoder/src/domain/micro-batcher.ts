@@ -157,8 +157,9 @@ export class MicroBatcher<I, O> {
     } finally {
       this.running--;
       // Items that queued up while this batch ran have waited long enough: run them next. The
-      // next batch is chosen once the requests that arrived during the run have been read (an
-      // in-process model run holds the event loop), so that a query sent meanwhile goes first.
+      // next batch is chosen once the requests that arrived during the run have been read (a model
+      // run on the event loop's thread holds it: ENCODER_ONNX_WORKER=false), so that a query sent
+      // meanwhile goes first.
       if (this.queue.length > 0) this.clock.afterIo(() => this.flush());
     }
   }
