@@ -11,7 +11,10 @@ export interface BackoffOptions {
   onRetry?: (attempt: number, error: unknown, delayMs: number) => void;
 }
 
-/** Exponential backoff with full jitter, until `fn` resolves, the attempts run out or `signal` aborts. */
+/**
+ * Exponential backoff with full jitter, until `fn` resolves, the attempts run out or `signal`
+ * aborts; an abort during a pause rejects with the signal's reason.
+ */
 export async function retryWithBackoff<T>(fn: (attempt: number) => Promise<T>, opts: BackoffOptions = {}): Promise<T> {
   const { initialMs = 200, maxMs = 5_000, maxAttempts = Infinity, signal, retryIf, onRetry } = opts;
   for (let attempt = 1; ; attempt++) {
@@ -21,7 +24,9 @@ export async function retryWithBackoff<T>(fn: (attempt: number) => Promise<T>, o
       if (attempt >= maxAttempts || signal?.aborted || (retryIf && !retryIf(err))) throw err;
       const delayMs = Math.round(Math.random() * Math.min(maxMs, initialMs * 2 ** (attempt - 1)));
       onRetry?.(attempt, err, delayMs);
-      await sleep(delayMs, undefined, { signal });
+      await sleep(delayMs, undefined, { signal }).catch(() => {
+        throw signal!.reason as Error;
+      });
     }
   }
 }

@@ -56,8 +56,5 @@ export function callUnary<Req, Res>(method: UnaryMethod<Req, Res>, request: Req,
     maxMs: 1_000,
     signal,
     retryIf: (err) => (err as ServiceError).code === status.UNAVAILABLE,
-  }).catch((err: unknown) => {
-    // An abort during the pause between attempts rejects with the timer's AbortError: say why.
-    throw signal?.aborted ? (signal.reason as Error) : err;
   });
 }
