@@ -3,14 +3,15 @@
 // token states as this thread, leaves this thread's event loop free during a run, names the model
 // when it cannot load it, and refuses runs once released.
 import { join } from 'node:path';
-import { InProcessSession, WorkerSession, type SessionFeeds } from '../src/adapters/onnx-session';
+import { loadGraph, type Graph, type GraphFeeds } from '../onnx-graph';
+import { WorkerSession } from '../src/adapters/onnx-session';
 import { modelDir } from './model-fixture';
 
 const modelPath = join(modelDir, 'all-minilm-l6-v2-q', 'model.onnx');
 const options = { intraOpThreads: 2, spin: false };
 
 /** rows x seqLen token ids (arbitrary vocabulary ids between [CLS] and [SEP]), all attended. */
-function feeds(rows: number, seqLen: number): SessionFeeds {
+function feeds(rows: number, seqLen: number): GraphFeeds {
   const ids = new BigInt64Array(rows * seqLen);
   for (let r = 0; r < rows; r++) {
     for (let t = 0; t < seqLen; t++) ids[r * seqLen + t] = t === 0 ? 101n : t === seqLen - 1 ? 102n : BigInt(2000 + ((r * 31 + t * 7) % 5000));
@@ -18,10 +19,10 @@ function feeds(rows: number, seqLen: number): SessionFeeds {
   return { rows, seqLen, ids, mask: new BigInt64Array(rows * seqLen).fill(1n) };
 }
 
-let inProcess: InProcessSession;
+let inProcess: Graph;
 let worker: WorkerSession;
 beforeAll(async () => {
-  [inProcess, worker] = await Promise.all([InProcessSession.load(modelPath, options), WorkerSession.load(modelPath, options)]);
+  [inProcess, worker] = await Promise.all([loadGraph(modelPath, options), WorkerSession.load(modelPath, options)]);
 });
 afterAll(async () => {
   await Promise.all([inProcess.release(), worker.release()]);

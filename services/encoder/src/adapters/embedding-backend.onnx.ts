@@ -1,12 +1,13 @@
 // Runs a BERT-style sentence encoder on CPU with onnxruntime-node: pads the batch to its longest
-// input, runs the graph once (on a worker thread by default, see onnx-session.ts), pools
+// input, runs the graph (onnx-graph.js) once, on a worker thread by default (onnx-session.ts), pools
 // last_hidden_state as the model was trained.
 import type { EmbeddingModelSpec } from '../domain/catalog';
 import type { EmbeddingBackend, ModelInput } from '../domain/ports';
 import { pool } from '../domain/vectors';
-import { InProcessSession, WorkerSession, type OnnxSession, type SessionOptions } from './onnx-session';
+import { loadGraph, type Graph, type GraphOptions } from '../../onnx-graph';
+import { WorkerSession } from './onnx-session';
 
-export interface OnnxOptions extends SessionOptions {
+export interface OnnxOptions extends GraphOptions {
   /** Run the graph on a worker thread of its own (the default) rather than on the event loop's. */
   workerThread: boolean;
 }
@@ -16,7 +17,7 @@ export class OnnxEmbeddingBackend implements EmbeddingBackend {
 
   private constructor(
     private readonly spec: EmbeddingModelSpec,
-    private readonly session: OnnxSession,
+    private readonly session: Graph,
   ) {
     if (!session.outputNames.includes('last_hidden_state')) {
       throw new Error(`${spec.name}: the ONNX graph has no last_hidden_state output (outputs: ${session.outputNames.join(', ')})`);
@@ -24,7 +25,7 @@ export class OnnxEmbeddingBackend implements EmbeddingBackend {
   }
 
   static async load(spec: EmbeddingModelSpec, modelPath: string, options: OnnxOptions): Promise<OnnxEmbeddingBackend> {
-    const session = options.workerThread ? await WorkerSession.load(modelPath, options) : await InProcessSession.load(modelPath, options);
+    const session = options.workerThread ? await WorkerSession.load(modelPath, options) : await loadGraph(modelPath, options);
     try {
       return new OnnxEmbeddingBackend(spec, session);
     } catch (err) {
