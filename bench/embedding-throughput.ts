@@ -4,6 +4,9 @@
 // by bench/embedding-throughput-venv.sh), and the cosine between our int8 ONNX embeddings and the
 // fp32 ones on the same inputs (target: mean >= 0.99).
 //   npx tsx bench/embedding-throughput.ts [--texts 256] [--batch-sizes 1,8,32,64] [--threads 2] [--repeats 3]
+//     [--onnx-workers <threads>] [--onnx-threads 1]
+// `--threads` is the cores each side may use: torch's threads, and on our side (as the encoder
+// ships) that many copies of the graph on worker threads with one intra-op thread each.
 // Our side is measured two ways: requests of `batch size` texts, one after the other (one model run
 // each), and the same texts as concurrent one-text requests merged by the micro-batcher. Each
 // throughput is the best of `--repeats` passes (the median is kept too): on a shared 2-core machine
@@ -29,6 +32,8 @@ const textCount = Number(arg('texts', '256'));
 const repeats = Number(arg('repeats', '3'));
 const batchSizes = arg('batch-sizes', '1,8,32,64').split(',').map(Number);
 const threads = Number(arg('threads', '2'));
+const onnxWorkers = Number(arg('onnx-workers', String(threads)));
+const onnxThreads = Number(arg('onnx-threads', '1'));
 /** Batch size 1 is slow and steady: fewer texts measure it as well. */
 const textsPerBatchSize: Record<string, number> = { '1': Math.min(textCount, 64) };
 const documentTokens = 128;
@@ -65,7 +70,8 @@ const settings = (maxBatchSize: number) =>
   parseConfig(configSchema, {
     MODEL_DIR: modelDir,
     ENCODER_MODELS: model,
-    ENCODER_ONNX_THREADS: String(threads),
+    ENCODER_ONNX_WORKERS: String(onnxWorkers),
+    ENCODER_ONNX_THREADS: String(onnxThreads),
     ENCODER_MAX_BATCH_SIZE: String(maxBatchSize),
     ENCODER_MAX_BATCH_TOKENS: String(maxBatchSize * 512),
     ENCODER_MAX_TEXTS: String(Math.max(textCount, ...batchSizes)),
@@ -238,7 +244,7 @@ async function main(): Promise<void> {
       meanTokensReference: round(stats(ref.tokenCounts).mean, 1),
     },
     ours: {
-      model: `${model} (int8 ONNX, onnxruntime-node, ${threads} intra-op threads)`,
+      model: `${model} (int8 ONNX, onnxruntime-node, ${onnxWorkers} ${onnxWorkers === 1 ? 'copy' : 'copies'} on worker threads x ${onnxThreads} intra-op ${onnxThreads === 1 ? 'thread' : 'threads'})`,
       processRssMiB: our.rssMiB,
       clientBatching: our.client,
       microBatching: our.merged,

@@ -50,7 +50,7 @@ export async function buildEncoder(config: EncoderSettings, hooks: BuildHooks = 
           : await OnnxEmbeddingBackend.load(spec, requireModelFile(join(folder, 'model.onnx')), {
               intraOpThreads: config.ENCODER_ONNX_THREADS,
               spin: config.ENCODER_ONNX_SPIN,
-              workerThread: config.ENCODER_ONNX_WORKER,
+              workers: config.ENCODER_ONNX_WORKERS,
             });
       const limits = {
         maxBatchSize: config.ENCODER_MAX_BATCH_SIZE,

@@ -51,7 +51,8 @@ export const configSchema = commonEnv
     /** The remote server's model name (default: the catalog's Hugging Face name of each model). */
     ENCODER_BACKEND_MODEL: z.string().min(1).optional(),
     ENCODER_BACKEND_TIMEOUT_MS: positiveInt(30_000),
-    ENCODER_ONNX_THREADS: positiveInt(2),
+    /** onnxruntime intra-op threads of each copy of a graph (ENCODER_ONNX_WORKERS). */
+    ENCODER_ONNX_THREADS: positiveInt(1),
     /**
      * Let onnxruntime's intra-op threads spin-wait for the next operator. Off by default: spinning
      * keeps cores busy after every model run, which the processes sharing them (Elasticsearch, the
@@ -59,15 +60,18 @@ export const configSchema = commonEnv
      */
     ENCODER_ONNX_SPIN: booleanFlag(false),
     /**
-     * Run each ONNX graph on a worker thread of its own, so that the service keeps reading requests
-     * (and tokenizing the next batch) while a model runs. Off: the run holds the event loop.
+     * Copies of each ONNX graph, each on a worker thread of its own, running batches side by side:
+     * the service keeps reading requests (and tokenizing the next batch) while the models run.
+     * 0: one copy on the event loop's thread, which a run then holds. Copies x threads should not
+     * exceed the cores the encoder may use.
      */
-    ENCODER_ONNX_WORKER: booleanFlag(true),
+    ENCODER_ONNX_WORKERS: z.coerce.number().int().min(0).max(64).default(2),
     ENCODER_MAX_BATCH_SIZE: positiveInt(64),
     /** Padded tokens (rows x longest input) per model run. */
     ENCODER_MAX_BATCH_TOKENS: positiveInt(8_192),
     ENCODER_BATCH_WAIT_MS: z.coerce.number().min(0).max(1000).default(2),
-    ENCODER_MAX_CONCURRENT_BATCHES: positiveInt(1),
+    /** Model runs at once per base model (default: ENCODER_ONNX_WORKERS for onnx, at least 1; 1 for openai). */
+    ENCODER_MAX_CONCURRENT_BATCHES: z.coerce.number().int().positive().optional(),
     ENCODER_MAX_TEXTS: positiveInt(256),
     ENCODER_MAX_TEXT_BYTES: positiveInt(32_768),
     /** Versioned query adapters (default: MODEL_DIR/adapters). */
@@ -80,6 +84,10 @@ export const configSchema = commonEnv
       ctx.addIssue({ code: 'custom', path: ['ENCODER_BACKEND_URL'], message: 'required when ENCODER_BACKEND=openai' });
     }
   })
-  .transform((c) => ({ ...c, ENCODER_ADAPTER_DIR: c.ENCODER_ADAPTER_DIR ?? join(c.MODEL_DIR, 'adapters') }));
+  .transform((c) => ({
+    ...c,
+    ENCODER_ADAPTER_DIR: c.ENCODER_ADAPTER_DIR ?? join(c.MODEL_DIR, 'adapters'),
+    ENCODER_MAX_CONCURRENT_BATCHES: c.ENCODER_MAX_CONCURRENT_BATCHES ?? (c.ENCODER_BACKEND === 'onnx' ? Math.max(1, c.ENCODER_ONNX_WORKERS) : 1),
+  }));
 
 export type Config = z.infer<typeof configSchema>;

@@ -139,7 +139,13 @@ test('settings: defaults, JSON towers, and the remote backend needs its URL', ()
   expect(s.ENCODER_MODELS).toEqual(['all-minilm-l6-v2-q']);
   expect(s.ENCODER_DOUBLE_TOWERS).toEqual([]);
   expect(s.ENCODER_ADAPTER_DIR).toBe(`${s.MODEL_DIR}/adapters`);
-  expect(s.ENCODER_ONNX_THREADS).toBe(2);
+  expect(s.ENCODER_ONNX_THREADS).toBe(1);
+  expect(s.ENCODER_ONNX_WORKERS).toBe(2);
+  expect(s.ENCODER_MAX_CONCURRENT_BATCHES).toBe(2);
+  expect(encoderSettings({ ENCODER_ONNX_WORKERS: '0' }).ENCODER_MAX_CONCURRENT_BATCHES).toBe(1);
+  expect(encoderSettings({ ENCODER_ONNX_WORKERS: '4', ENCODER_MAX_CONCURRENT_BATCHES: '3' }).ENCODER_MAX_CONCURRENT_BATCHES).toBe(3);
+  expect(encoderSettings({ ENCODER_BACKEND: 'openai', ENCODER_BACKEND_URL: 'http://tei:8080' }).ENCODER_MAX_CONCURRENT_BATCHES).toBe(1);
+  expect(() => encoderSettings({ ENCODER_ONNX_WORKERS: '-1' })).toThrow('ENCODER_ONNX_WORKERS');
   expect(s.ENCODER_MAX_BATCH_SIZE).toBe(64);
   expect(s.ENCODER_BACKEND).toBe('onnx');
   const towers = encoderSettings({ ENCODER_DOUBLE_TOWERS: '[{"name":"t","query":{"model":"a","adapter":"x"},"document":{"model":"b"}}]' });

@@ -102,7 +102,7 @@ test('a query sent while batch calls are queued is answered before them, in a mo
   const bulk = [0, 1, 2].map((n) =>
     embed({ texts: documents, inputType: pb.InputType.INPUT_TYPE_DOCUMENT, priority: pb.Priority.PRIORITY_BATCH }).then(() => order.push(`batch ${n}`)),
   );
-  await new Promise((r) => setTimeout(r, 20)); // the first batch call is on the model, two more queued
+  await new Promise((r) => setTimeout(r, 20)); // the first batch calls are on the model's copies (ENCODER_ONNX_WORKERS=2), the last one queued
   batches.length = 0;
   const query = embed({ texts: ['which document answers this?'] }).then(() => order.push('query'));
   await Promise.all([...bulk, query]);

@@ -90,6 +90,23 @@ test('concurrent batches are allowed when configured', async () => {
   expect(model.maxActive()).toBe(2);
 });
 
+test('what is queued when several runs are free is shared out between them, a batch at most each', async () => {
+  const model = fakeModel(20);
+  const b = new MicroBatcher(model.run, (i: Item) => i.tokens, limits({ maxBatchSize: 8, maxConcurrentBatches: 2 }));
+  // A lone request of 6 runs as two runs of 3 side by side, not as one run of 6 beside an idle copy.
+  await b.submit(items(0, 6));
+  expect(model.runs).toEqual([[0, 1, 2], [3, 4, 5]]);
+  expect(model.maxActive()).toBe(2);
+  // 20 items: two full batches at once, then the last 4 shared out between the two freed runs.
+  model.runs.length = 0;
+  await b.submit(items(10, 20));
+  expect(model.runs.map((r) => r.length)).toEqual([8, 8, 2, 2]);
+  // An interactive item ahead of batch work is shared out within its own lane only.
+  model.runs.length = 0;
+  await Promise.all([b.submit(items(100, 3), undefined, 'batch'), b.submit(items(200, 1))]);
+  expect(model.runs).toEqual([[200], [100, 101, 102]]);
+});
+
 test('a failed run rejects the requests in it, not those in other runs', async () => {
   const model = fakeModel(1);
   const b = new MicroBatcher(model.run, (i: Item) => i.tokens, limits({ maxBatchSize: 2 }));

@@ -1,15 +1,16 @@
 // Runs a BERT-style sentence encoder on CPU with onnxruntime-node: pads the batch to its longest
-// input, runs the graph (onnx-graph.js) once, on a worker thread by default (onnx-session.ts), pools
-// last_hidden_state as the model was trained.
+// input, runs the graph (onnx-graph.js) once, on one of its copies on worker threads by default
+// (graph-pool.ts, onnx-session.ts), pools last_hidden_state as the model was trained.
 import type { EmbeddingModelSpec } from '../domain/catalog';
 import type { EmbeddingBackend, ModelInput } from '../domain/ports';
 import { pool } from '../domain/vectors';
 import { loadGraph, type Graph, type GraphOptions } from '../../onnx-graph';
+import { GraphPool } from './graph-pool';
 import { WorkerSession } from './onnx-session';
 
 export interface OnnxOptions extends GraphOptions {
-  /** Run the graph on a worker thread of its own (the default) rather than on the event loop's. */
-  workerThread: boolean;
+  /** Copies of the graph, each on a worker thread of its own; 0: one copy on the event loop's thread. */
+  workers: number;
 }
 
 export class OnnxEmbeddingBackend implements EmbeddingBackend {
@@ -25,7 +26,8 @@ export class OnnxEmbeddingBackend implements EmbeddingBackend {
   }
 
   static async load(spec: EmbeddingModelSpec, modelPath: string, options: OnnxOptions): Promise<OnnxEmbeddingBackend> {
-    const session = options.workerThread ? await WorkerSession.load(modelPath, options) : await loadGraph(modelPath, options);
+    const session =
+      options.workers === 0 ? await loadGraph(modelPath, options) : await GraphPool.load(options.workers, () => WorkerSession.load(modelPath, options));
     try {
       return new OnnxEmbeddingBackend(spec, session);
     } catch (err) {

@@ -1,7 +1,8 @@
 // Trains a linear query adapter W (init identity) so that normalize(W q) ranks q's relevant
 // document first among the other documents of its batch: multiple-negatives ranking loss
 // (InfoNCE with in-batch negatives), Adam, pure Float32Array math. Validation queries are held out
-// of the training split; the epoch with the best validation MRR@10 is kept (epoch 0 = identity).
+// of the training split; the epoch with the best validation MRR@10 is kept (epoch 0 = identity),
+// the lower validation loss deciding between equal MRRs.
 import type { EpochReport, RetrievalMetrics } from './adapter-model';
 import { applyLinear } from './adapter-model';
 import { dot, l2NormalizeInPlace } from './vectors';
@@ -190,6 +191,11 @@ export function evaluateAdapter(
   return { loss, mrrAt10: mrr / n, recallAt10: recall / n };
 }
 
+/** Higher validation MRR@10 wins; at equal MRR (small sets saturate it), the lower validation loss. */
+function betterThan(a: RetrievalMetrics, b: RetrievalMetrics): boolean {
+  return a.mrrAt10 > b.mrrAt10 || (a.mrrAt10 === b.mrrAt10 && a.loss < b.loss);
+}
+
 export async function trainLinearAdapter(set: AdapterTrainingSet, options: TrainingOptions, hooks: TrainingHooks = {}): Promise<TrainedAdapter> {
   const d = set.dimensions;
   const random = seededRandom(options.seed);
@@ -226,7 +232,7 @@ export async function trainLinearAdapter(set: AdapterTrainingSet, options: Train
     const report = { epoch, trainLoss: lossSum / batches.length, validation };
     history.push(report);
     hooks.onEpoch?.(report);
-    if (validation.mrrAt10 > best.metrics.mrrAt10) best = { epoch, metrics: validation, weights: w.slice() };
+    if (betterThan(validation, best.metrics)) best = { epoch, metrics: validation, weights: w.slice() };
   }
   return { weights: best.weights, history, selectedEpoch: best.epoch, before, after: best.metrics };
 }

@@ -1,6 +1,8 @@
 // Dynamic micro-batching: items submitted within `maxWaitMs` of each other (or while a batch is
 // running) are merged into one run, up to `maxBatchSize` items and `maxBatchTokens` padded tokens
 // (rows x longest row: what the model computes over). A request larger than one batch is split.
+// Up to `maxConcurrentBatches` runs at once (one per copy of the model); what is queued when
+// several are free is shared out evenly between them.
 // Two lanes: interactive requests (search queries) go ahead of everything batch work (offline
 // ingestion) has queued, and a run holds one lane's items only, so a query never waits for a
 // batch of documents beyond the run already on the model.
@@ -11,7 +13,7 @@ export interface BatchLimits {
   maxBatchTokens: number;
   /** How long the first queued item waits for company when the model is idle. */
   maxWaitMs: number;
-  /** Batches run at the same time (1: the model's threads are not shared). */
+  /** Batches run at the same time (one per copy of the model: ENCODER_ONNX_WORKERS). */
   maxConcurrentBatches: number;
 }
 
@@ -127,13 +129,24 @@ export class MicroBatcher<I, O> {
     return n;
   }
 
+  /** Queued items of the head's lane. */
+  private laneLength(): number {
+    const lane = this.queue[0]?.priority;
+    const other = this.queue.findIndex((p) => p.priority !== lane);
+    return other < 0 ? this.queue.length : other;
+  }
+
   private flush(): void {
     if (this.timer !== null) {
       this.clock.clearTimeout(this.timer);
       this.timer = null;
     }
     while (this.queue.length > 0 && this.running < this.limits.maxConcurrentBatches) {
-      const batch = this.queue.splice(0, this.takeCount());
+      // With several runs free, the head's lane is shared out between them (a lone request of 64
+      // texts runs as two of 32 on two copies of the model), each run taking at most one batch.
+      const free = this.limits.maxConcurrentBatches - this.running;
+      const share = Math.ceil(this.laneLength() / free);
+      const batch = this.queue.splice(0, Math.min(this.takeCount(), share));
       void this.runBatch(batch);
     }
   }
@@ -158,7 +171,7 @@ export class MicroBatcher<I, O> {
       this.running--;
       // Items that queued up while this batch ran have waited long enough: run them next. The
       // next batch is chosen once the requests that arrived during the run have been read (a model
-      // run on the event loop's thread holds it: ENCODER_ONNX_WORKER=false), so that a query sent
+      // run on the event loop's thread holds it: ENCODER_ONNX_WORKERS=0), so that a query sent
       // meanwhile goes first.
       if (this.queue.length > 0) this.clock.afterIo(() => this.flush());
     }

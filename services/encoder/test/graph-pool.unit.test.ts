@@ -1,0 +1,78 @@
+// The pool in front of several copies of a graph: each run goes to the copy with the fewest runs in
+// flight, outputs come back to their callers, a failed load releases the copies already loaded.
+// Fake graphs (the project's own Graph port) whose runs finish when the test says so.
+import type { Graph, GraphFeeds, GraphOutput } from '../onnx-graph';
+import { GraphPool } from '../src/adapters/graph-pool';
+
+class FakeGraph implements Graph {
+  readonly inputNames = ['input_ids', 'attention_mask'];
+  readonly outputNames = ['last_hidden_state'];
+  readonly runs: Array<{ rows: number; finish(): void; fail(err: Error): void }> = [];
+  released = 0;
+
+  constructor(readonly id: number) {}
+
+  run(feeds: GraphFeeds): Promise<GraphOutput> {
+    return new Promise((resolve, reject) => {
+      this.runs.push({ rows: feeds.rows, finish: () => resolve({ data: new Float32Array([this.id]), dims: [feeds.rows] }), fail: reject });
+    });
+  }
+
+  release(): Promise<void> {
+    this.released++;
+    return Promise.resolve();
+  }
+}
+
+const feeds = (rows: number): GraphFeeds => ({ rows, seqLen: 1, ids: new BigInt64Array(rows), mask: new BigInt64Array(rows) });
+
+test('concurrent runs go to different copies; a freed copy takes the next run', async () => {
+  const [a, b] = [new FakeGraph(1), new FakeGraph(2)];
+  const pool = new GraphPool([a, b]);
+  const first = pool.run(feeds(1));
+  const second = pool.run(feeds(2));
+  expect(a.runs.map((r) => r.rows)).toEqual([1]);
+  expect(b.runs.map((r) => r.rows)).toEqual([2]);
+  b.runs[0]!.finish();
+  await expect(second).resolves.toEqual({ data: new Float32Array([2]), dims: [2] });
+  const third = pool.run(feeds(3));
+  expect(b.runs.map((r) => r.rows)).toEqual([2, 3]);
+  // Both busy: the fourth queues on the first copy with the fewest in flight.
+  const fourth = pool.run(feeds(4));
+  expect(a.runs.map((r) => r.rows)).toEqual([1, 4]);
+  a.runs[0]!.finish();
+  a.runs[1]!.finish();
+  b.runs[1]!.finish();
+  await expect(Promise.all([first, third, fourth])).resolves.toEqual([
+    { data: new Float32Array([1]), dims: [1] },
+    { data: new Float32Array([2]), dims: [3] },
+    { data: new Float32Array([1]), dims: [4] },
+  ]);
+});
+
+test("a failed run is its caller's failure and frees the copy", async () => {
+  const a = new FakeGraph(1);
+  const pool = new GraphPool([a, new FakeGraph(2)]);
+  const failing = pool.run(feeds(1));
+  a.runs[0]!.fail(new Error('model.onnx: bad input'));
+  await expect(failing).rejects.toThrow('model.onnx: bad input');
+  void pool.run(feeds(2));
+  expect(a.runs.map((r) => r.rows)).toEqual([1, 2]);
+});
+
+test('load: all copies or none; release releases every copy', async () => {
+  const loaded: FakeGraph[] = [];
+  let n = 0;
+  const pool = await GraphPool.load(3, () => Promise.resolve(new FakeGraph(++n)).then((g) => (loaded.push(g), g)));
+  expect(pool.size).toBe(3);
+  expect(pool.outputNames).toEqual(['last_hidden_state']);
+  await pool.release();
+  expect(loaded.map((g) => g.released)).toEqual([1, 1, 1]);
+
+  const partial: FakeGraph[] = [];
+  let m = 0;
+  const load = () => (++m === 2 ? Promise.reject(new Error('/models/x/model.onnx: no such file')) : Promise.resolve(new FakeGraph(m)).then((g) => (partial.push(g), g)));
+  await expect(GraphPool.load(3, load)).rejects.toThrow('/models/x/model.onnx: no such file');
+  expect(partial.map((g) => g.released)).toEqual([1, 1]);
+  expect(() => new GraphPool([])).toThrow('at least one graph');
+});
