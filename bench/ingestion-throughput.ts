@@ -11,6 +11,7 @@
 // warmed up first (the pipeline with documents from the end of the corpus that no round uses): a
 // cold Elasticsearch took twice the CPU per document in its first 600.
 // Target: pipeline >= 90 % of raw.   npm run bench:ingestion -- [--rounds 3] [--per-round 600] [--warm-up 300]
+//   [--env retrieval:INGEST_BATCH_SIZE=64 ...]   settings of the encoder or retrieval service other than their defaults
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -21,6 +22,7 @@ import { encoderV1 } from '@llmops/contracts';
 import { callUnary } from '@llmops/platform';
 import { graphql } from '@llmops/testkit';
 import { embeddingText } from '../services/retrieval/src/domain/indexer';
+import { configSchema as retrievalConfig } from '../services/retrieval/src/config-schema';
 import { repoRoot, round, startSearchStack } from './search-stack';
 
 const { values: args } = parseArgs({
@@ -29,8 +31,18 @@ const { values: args } = parseArgs({
     'per-round': { type: 'string', default: '600' },
     'warm-up': { type: 'string', default: '300' },
     dataset: { type: 'string', default: '/work/shared/data/beir-scifact' },
+    env: { type: 'string', multiple: true, default: [] },
   },
 });
+/** A retrieval setting as the benchmark runs it: --env, else the service's default. */
+const setting = (key: 'INGEST_BATCH_SIZE' | 'INGEST_CONCURRENCY') => serviceEnv.retrieval[key] ?? String(retrievalConfig.shape[key].parse(undefined));
+/** --env service:KEY=VALUE, for the encoder or the retrieval service. */
+const serviceEnv: { encoder: Record<string, string>; retrieval: Record<string, string> } = { encoder: {}, retrieval: {} };
+for (const setting of args.env) {
+  const m = /^(encoder|retrieval):([A-Z0-9_]+)=(.*)$/.exec(setting);
+  if (!m) throw new Error(`--env ${setting}: expected encoder:KEY=VALUE or retrieval:KEY=VALUE`);
+  serviceEnv[m[1] as 'encoder' | 'retrieval'][m[2]!] = m[3]!;
+}
 const rounds = Number(args.rounds);
 const perRound = Number(args['per-round']);
 const warmUp = Number(args['warm-up']);
@@ -54,7 +66,7 @@ async function main(): Promise<void> {
   if (corpus.length < rounds * perRound + warmUp) throw new Error(`${args.dataset}/corpus.jsonl: ${corpus.length} documents, fewer than ${rounds} rounds of ${perRound} and a warm-up of ${warmUp}`);
   const docs = corpus.slice(0, rounds * perRound);
   const warmUpDocs = corpus.slice(corpus.length - warmUp);
-  const stack = await startSearchStack('ingestion');
+  const stack = await startSearchStack('ingestion', serviceEnv);
   const encoder = new encoderV1.EncoderServiceClient(stack.encoderAddress, credentials.createInsecure());
   const gql = async <T>(query: string, variables: Record<string, unknown>) => {
     const res = await graphql<T>(stack.retrievalUrl, query, variables);
@@ -174,7 +186,8 @@ async function main(): Promise<void> {
         model: 'all-minilm-l6-v2-q (the encoder default)',
         raw: `${raw.batchSize} texts per Embed call, ${raw.inFlight} calls in flight`,
         pipeline: `ingestDocuments calls of at most ${perCall} documents, one after another, then every job polled until COMPLETED`,
-        consumer: 'defaults: INGEST_BATCH_SIZE 32, INGEST_CONCURRENCY 3, the next batch embedding while the previous one is written, at batch priority like the raw calls',
+        consumer: `INGEST_BATCH_SIZE ${setting('INGEST_BATCH_SIZE')}, INGEST_CONCURRENCY ${setting('INGEST_CONCURRENCY')}, the next batch embedding while the previous one is written, at batch priority like the raw calls`,
+        settings: Object.keys(serviceEnv.encoder).length + Object.keys(serviceEnv.retrieval).length ? serviceEnv : 'the services\' defaults',
         elasticsearch: stack.elasticsearchRuntime,
       },
       rounds: results,

@@ -1,8 +1,10 @@
 import { Kafka, logLevel, type LogEntry } from 'kafkajs';
 import type { Logger } from '../logger';
+import { fixKafkaJsIdleLoop } from './idle-loop-fix';
 
 export function createKafka(opts: { clientId: string; brokers: string[]; logger: Logger }): Kafka {
   const log = opts.logger.child({ component: 'kafka' });
+  if (!fixKafkaJsIdleLoop()) log.warn('kafkajs is not 2.2.4: its idle timer loop fix (src/kafka/idle-loop-fix.ts) is not applied');
   return new Kafka({
     clientId: opts.clientId,
     brokers: opts.brokers,
