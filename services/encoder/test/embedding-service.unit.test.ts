@@ -147,6 +147,7 @@ test('settings: defaults, JSON towers, and the remote backend needs its URL', ()
   expect(encoderSettings({ ENCODER_BACKEND: 'openai', ENCODER_BACKEND_URL: 'http://tei:8080' }).ENCODER_MAX_CONCURRENT_BATCHES).toBe(1);
   expect(() => encoderSettings({ ENCODER_ONNX_WORKERS: '-1' })).toThrow('ENCODER_ONNX_WORKERS');
   expect(s.ENCODER_MAX_BATCH_SIZE).toBe(64);
+  expect(s.ENCODER_MAX_BATCH_TOKENS).toBe(2048);
   expect(s.ENCODER_BACKEND).toBe('onnx');
   const towers = encoderSettings({ ENCODER_DOUBLE_TOWERS: '[{"name":"t","query":{"model":"a","adapter":"x"},"document":{"model":"b"}}]' });
   expect(towers.ENCODER_DOUBLE_TOWERS[0]!.query).toEqual({ model: 'a', adapter: 'x' });

@@ -19,9 +19,9 @@ export const configSchema = commonEnv.extend({
   /** host:port of the generation service's gRPC API; unset: HYDE searches are refused, naming it. */
   GENERATION_ADDRESS: address.optional(),
   /**
-   * Documents per encoder call and bulk request during ingestion: 32 fills one model run of the
-   * encoder (its 8,192 padded tokens are 32 texts of 256), which embeds faster per text than
-   * runs of 16 (bench/ingestion-throughput.ts).
+   * Documents per encoder call and bulk request during ingestion: the encoder shares a call of 32
+   * out between the copies of its model, in runs of at most ENCODER_MAX_BATCH_TOKENS (8 documents
+   * of 256 tokens by default). Calls of 64 were no faster (bench/ingestion-throughput.ts --env).
    */
   INGEST_BATCH_SIZE: positiveInt(32),
   /**
