@@ -34,15 +34,15 @@ const { values: args } = parseArgs({
     env: { type: 'string', multiple: true, default: [] },
   },
 });
-/** A retrieval setting as the benchmark runs it: --env, else the service's default. */
-const setting = (key: 'INGEST_BATCH_SIZE' | 'INGEST_CONCURRENCY') => serviceEnv.retrieval[key] ?? String(retrievalConfig.shape[key].parse(undefined));
 /** --env service:KEY=VALUE, for the encoder or the retrieval service. */
 const serviceEnv: { encoder: Record<string, string>; retrieval: Record<string, string> } = { encoder: {}, retrieval: {} };
-for (const setting of args.env) {
-  const m = /^(encoder|retrieval):([A-Z0-9_]+)=(.*)$/.exec(setting);
-  if (!m) throw new Error(`--env ${setting}: expected encoder:KEY=VALUE or retrieval:KEY=VALUE`);
+for (const assignment of args.env) {
+  const m = /^(encoder|retrieval):([A-Z0-9_]+)=(.*)$/.exec(assignment);
+  if (!m) throw new Error(`--env ${assignment}: expected encoder:KEY=VALUE or retrieval:KEY=VALUE`);
   serviceEnv[m[1] as 'encoder' | 'retrieval'][m[2]!] = m[3]!;
 }
+/** A retrieval setting as the benchmark runs it: --env, else the service's default. */
+const setting = (key: 'INGEST_BATCH_SIZE' | 'INGEST_CONCURRENCY') => serviceEnv.retrieval[key] ?? String(retrievalConfig.shape[key].parse(undefined));
 const rounds = Number(args.rounds);
 const perRound = Number(args['per-round']);
 const warmUp = Number(args['warm-up']);
