@@ -8,9 +8,10 @@
 // The machine is shared, so its load drifts: the two are measured in alternating rounds
 // (raw, pipeline, raw), each round's pipeline against the mean of the raw runs around it, and the
 // encoder's own /metrics tell how busy it was and how long its model took per text. Both paths are
-// warmed up first (the pipeline with documents from the end of the corpus that no round uses): a
-// cold Elasticsearch took twice the CPU per document in its first 600.
-// Target: pipeline >= 90 % of raw.   npm run bench:ingestion -- [--rounds 3] [--per-round 600] [--warm-up 300]
+// warmed up first (the pipeline with documents from the end of the corpus that no round uses), for
+// as long as Elasticsearch's JIT needs: its compiler threads took 55-60 % of its CPU over its first
+// 600 documents, and still 25-55 % between its 3,000th and 12,000th (per-thread /proc ticks).
+// Target: pipeline >= 90 % of raw.   npm run bench:ingestion -- [--rounds 3] [--per-round 600] [--warm-up 2000]
 //   [--env retrieval:INGEST_BATCH_SIZE=64 ...]   settings of the encoder or retrieval service other than their defaults
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
@@ -23,13 +24,14 @@ import { callUnary } from '@llmops/platform';
 import { graphql } from '@llmops/testkit';
 import { embeddingText } from '../services/retrieval/src/domain/indexer';
 import { configSchema as retrievalConfig } from '../services/retrieval/src/config-schema';
+import { outcomesIndexOf } from '../services/retrieval/src/adapters/ingestion-jobs.es';
 import { repoRoot, round, startSearchStack } from './search-stack';
 
 const { values: args } = parseArgs({
   options: {
     rounds: { type: 'string', default: '3' },
     'per-round': { type: 'string', default: '600' },
-    'warm-up': { type: 'string', default: '300' },
+    'warm-up': { type: 'string', default: '2000' },
     dataset: { type: 'string', default: '/work/shared/data/beir-scifact' },
     env: { type: 'string', multiple: true, default: [] },
   },
@@ -92,6 +94,18 @@ async function main(): Promise<void> {
     // A round is sent in calls of at most `perCall` documents (one job each; a call's body must
     // stay under the service's 1 MiB request limit), one after another as a client would.
     const perCall = 500;
+    // When a client polling every 250 ms saw the round's last job COMPLETED, after its last outcome
+    // was recorded (the outcomes' `at`): the job's fixed cost at its end.
+    const outcomes = outcomesIndexOf(retrievalConfig.shape.INGESTION_JOB_INDEX.parse(undefined));
+    const lastOutcomeAt = async (jobId: string) => {
+      const res = await fetch(`${stack.elasticsearchUrl}/${outcomes}/_search`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ size: 0, query: { term: { job_id: jobId } }, aggs: { last: { max: { field: 'at' } } } }),
+      });
+      return ((await res.json()) as { aggregations: { last: { value: number } } }).aggregations.last.value;
+    };
+    let completionLagMs = 0;
     const pipelineRate = async (batch: Doc[]) => {
       const started = process.hrtime.bigint();
       const jobs: string[] = [];
@@ -115,7 +129,9 @@ async function main(): Promise<void> {
           await sleep(250);
         }
       }
-      return batch.length / (Number(process.hrtime.bigint() - started) / 1e9);
+      const rate = batch.length / (Number(process.hrtime.bigint() - started) / 1e9);
+      completionLagMs = Date.now() - (await lastOutcomeAt(jobs.at(-1)!));
+      return rate;
     };
 
     // Elasticsearch's own account of its work (all indices: the collection, jobs, outcomes), ms.
@@ -136,12 +152,14 @@ async function main(): Promise<void> {
       const before = await encoderRuns();
       const esBefore = await esWork();
       const cpuBefore = stack.cpuSeconds();
+      const jitBefore = stack.elasticsearchJitSeconds();
       const started = process.hrtime.bigint();
       const rate = await run();
       const wall = Number(process.hrtime.bigint() - started) / 1e9;
       const after = await encoderRuns();
       const esAfter = await esWork();
       const cpuAfter = stack.cpuSeconds();
+      const jitAfter = stack.elasticsearchJitSeconds();
       const runs = after.runs - before.runs;
       const cores = (k: keyof typeof cpuAfter) => round((cpuAfter[k] - cpuBefore[k]) / wall, 2);
       return {
@@ -153,6 +171,8 @@ async function main(): Promise<void> {
         modelMsPerText: round((1000 * (after.busySeconds - before.busySeconds)) / Math.max(1, after.texts - before.texts), 1),
         /** Cores each component used meanwhile (of the machine's two). */
         cores: { encoder: cores('encoder'), elasticsearch: cores('elasticsearch'), kafka: cores('kafka'), retrieval: cores('retrieval') },
+        /** Of Elasticsearch's cores, those its JIT compiler threads used (high while it is still warming up). */
+        elasticsearchJitCores: round((jitAfter - jitBefore) / wall, 2),
         /** Elasticsearch's time in indexing, refreshes (and how many) and merges meanwhile. */
         elasticsearch: Object.fromEntries(Object.entries(esAfter).map(([k, v]) => [k, v - esBefore[k as keyof typeof esAfter]])),
       };
@@ -160,13 +180,15 @@ async function main(): Promise<void> {
 
     log(`warming up (the raw encoder, then the pipeline with ${warmUp} documents)`);
     await rawRate(docs.slice(0, 32).map(embeddingText));
-    if (warmUp > 0) await pipelineRate(warmUpDocs);
+    // Recorded for how much of Elasticsearch's CPU went to its JIT then, against the rounds.
+    const warmUpPipeline = warmUp > 0 ? await measured(() => pipelineRate(warmUpDocs)) : null;
+    if (warmUpPipeline) log(`warm-up: ${JSON.stringify(warmUpPipeline)}`);
     const results = [];
     for (let r = 0; r < rounds; r++) {
       const batch = docs.slice(r * perRound, (r + 1) * perRound);
       const texts = batch.map(embeddingText);
       const before = await measured(() => rawRate(texts));
-      const pipeline = await measured(() => pipelineRate(batch));
+      const pipeline = { ...(await measured(() => pipelineRate(batch))), completionLagMs };
       const after = await measured(() => rawRate(texts));
       const ratio = round(pipeline.documentsPerSecond / ((before.documentsPerSecond + after.documentsPerSecond) / 2), 3);
       const round_ = { rawBefore: before, pipeline, rawAfter: after, ratio, load: round(loadavg()[0]!, 1) };
@@ -190,6 +212,7 @@ async function main(): Promise<void> {
         settings: Object.keys(serviceEnv.encoder).length + Object.keys(serviceEnv.retrieval).length ? serviceEnv : 'the services\' defaults',
         elasticsearch: stack.elasticsearchRuntime,
       },
+      warmUpPipeline,
       rounds: results,
       medianRatio: median,
       /** How busy the pipeline kept the encoder, against how busy raw calls kept it. */

@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from '@elastic/elasticsearch';
 import { defaultProjectId } from '@llmops/platform';
-import { graphql, modelDir, processTreeCpuSeconds, spawnManaged, startElasticsearch, startKafka, testInfraPorts, testPorts, waitFor, type ManagedProcess } from '@llmops/testkit';
+import { graphql, modelDir, processTreeCpuSeconds, spawnManaged, startElasticsearch, startKafka, testInfraPorts, testPorts, threadCpuSeconds, waitFor, type ManagedProcess } from '@llmops/testkit';
 import { CollectionIndexNames } from '../services/retrieval/src/adapters/collection-names.es';
 import { EsDocuments } from '../services/retrieval/src/adapters/documents.es';
 import { configSchema as retrievalConfig } from '../services/retrieval/src/config-schema';
@@ -25,6 +25,8 @@ export interface SearchStack {
   elasticsearchRuntime: string;
   /** CPU seconds used so far by each component (its whole process tree), from /proc. */
   cpuSeconds(): Record<'elasticsearch' | 'kafka' | 'encoder' | 'retrieval', number>;
+  /** CPU seconds used so far by Elasticsearch's JIT compiler threads (part of its cpuSeconds). */
+  elasticsearchJitSeconds(): number;
   stop(): Promise<void>;
 }
 
@@ -93,6 +95,7 @@ export async function startSearchStack(
         encoder: processTreeCpuSeconds(processes[0]!.pid),
         retrieval: processTreeCpuSeconds(processes[1]!.pid),
       }),
+      elasticsearchJitSeconds: () => threadCpuSeconds(es.pid, /^C[12] CompilerThre/),
       stop,
     };
   } catch (err) {

@@ -236,6 +236,31 @@ test('ingestion is idempotent by id; a failing document is dead-lettered with it
   );
 });
 
+test('a job reads COMPLETED as soon as its last document is written, and its documents are then searchable', async () => {
+  // Scheduled refreshes off for the job outcomes and the collection: only the consumer, on
+  // catching up with its partition, can make the outcomes count, and only the job's COMPLETED
+  // can make the documents searchable.
+  const name = unique('it-visible');
+  await createCollection(name);
+  const es = (path: string, init?: RequestInit) => fetch(`${ctx.elasticsearchUrl}/${path}`, { headers: { 'content-type': 'application/json' }, ...init });
+  const [{ index }] = (await (await es(`_cat/indices/*${name}?format=json&h=index`)).json()) as [{ index: string }];
+  const outcomes = 'llmops-ingestion-jobs-outcomes';
+  const refreshEvery = async (target: string, interval: string | null) =>
+    expect((await es(`${target}/_settings`, { method: 'PUT', body: JSON.stringify({ index: { refresh_interval: interval } }) })).status).toBe(200);
+  await refreshEvery(index, '-1');
+  await refreshEvery(outcomes, '-1');
+  try {
+    const submitted = await ingest(name, [
+      { id: 'a', text: 'Mitochondria produce most of the cell\'s ATP.' },
+      { id: 'b', text: 'Ribosomes translate messenger RNA into proteins.' },
+    ]);
+    expect(await completed(submitted.id, 60_000)).toMatchObject({ submitted: 2, processed: 2, failed: 0 });
+    expect(((await (await es(`${index}/_count`)).json()) as { count: number }).count).toBe(2);
+  } finally {
+    await refreshEvery(outcomes, null);
+  }
+});
+
 test('a call too large for one produce request is queued whole, in several requests, and every document is indexed', async () => {
   // 140 documents of 5,000 characters: ~700 KiB of events, more than one request's 512 KiB.
   const name = unique('it-large');

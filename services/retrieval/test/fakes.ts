@@ -196,6 +196,8 @@ export class MemoryJobs implements IngestionJobStore {
   async recordOutcomes(outcomes: Array<{ jobId: string; collection: string; documentId: string; ok: boolean; reason: string | null }>) {
     for (const o of outcomes) this.outcomes.set(`${o.jobId}/${o.documentId}`, o);
   }
+  /** Outcomes here count at once. */
+  async publishOutcomes() {}
 }
 
 export class MemoryQueue implements IngestQueue {

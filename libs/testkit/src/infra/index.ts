@@ -22,6 +22,7 @@ export {
   describeLogs,
   portAccepts,
   processTreeCpuSeconds,
+  threadCpuSeconds,
   processTreeRssKb,
   spawnManaged,
   supervise,

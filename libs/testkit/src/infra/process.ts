@@ -449,6 +449,34 @@ export function processTreeCpuSeconds(pid: number): number {
 }
 
 /**
+ * CPU seconds used so far by the threads whose names (/proc/<pid>/task/<tid>/comm, at most 15
+ * characters) match `name`, in a process and its live descendants: e.g. a JVM's JIT compiler
+ * threads, /^C[12] CompilerThre/. Threads that have exited are not counted.
+ */
+export function threadCpuSeconds(pid: number, name: RegExp): number {
+  let ticks = 0;
+  for (const p of processTree(pid)) {
+    let tids: string[] = [];
+    try {
+      tids = fs.readdirSync(`/proc/${p}/task`);
+    } catch {
+      continue; // gone
+    }
+    for (const tid of tids) {
+      try {
+        const stat = fs.readFileSync(`/proc/${p}/task/${tid}/stat`, 'utf8');
+        if (!name.test(stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')))) continue;
+        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        ticks += Number(fields[11]) + Number(fields[12]);
+      } catch {
+        /* gone */
+      }
+    }
+  }
+  return ticks / 100;
+}
+
+/**
  * Spawns a server in its own process group (detached), stdout+stderr appended to `logFile`, with
  * its pid written to `<pidDir>/<name>.pid`. The child does not keep the Node event loop alive;
  * any server still running when this Node process exits (or gets SIGINT/SIGTERM/SIGHUP) is killed.

@@ -26,6 +26,9 @@ interface OutcomeSource {
   at: string;
 }
 
+/** The index of the jobs' per-document outcomes, beside the jobs' own. */
+export const outcomesIndexOf = (jobsIndex: string) => `${jobsIndex}-outcomes`;
+
 export class EsIngestionJobs implements IngestionJobStore {
   private readonly outcomes: string;
 
@@ -33,7 +36,7 @@ export class EsIngestionJobs implements IngestionJobStore {
     private readonly es: Client,
     private readonly jobs: string,
   ) {
-    this.outcomes = `${jobs}-outcomes`;
+    this.outcomes = outcomesIndexOf(jobs);
   }
 
   /** Creates the two indices when missing (at start, once Elasticsearch is up). */
@@ -107,6 +110,12 @@ export class EsIngestionJobs implements IngestionJobStore {
       const { submitted } = job._source;
       const status: IngestionStatus = processed + failed >= submitted ? 'COMPLETED' : processed + failed > 0 ? 'RUNNING' : 'QUEUED';
       return { id, projectId, collection: job._source.collection, submitted, processed, failed, status, createdAt: new Date(job._source.created_at), failures };
+    });
+  }
+
+  publishOutcomes(): Promise<void> {
+    return guardEs(async () => {
+      await this.es.indices.refresh({ index: this.outcomes });
     });
   }
 

@@ -83,8 +83,13 @@ export interface IngestionJobStore {
   delete(id: string): Promise<void>;
   /** Null also when the job belongs to another project. */
   get(projectId: string, id: string, maxFailures: number): Promise<IngestionJob | null>;
-  /** Idempotent by (job, document): a redelivered document is counted once. */
+  /**
+   * Idempotent by (job, document): a redelivered document is counted once. Recorded outcomes
+   * count in `get` within about a second, or at once after publishOutcomes.
+   */
   recordOutcomes(outcomes: Array<{ jobId: string; collection: string; documentId: string; ok: boolean; reason: string | null }>): Promise<void>;
+  /** Makes every outcome recorded so far count in `get` now. */
+  publishOutcomes(): Promise<void>;
 }
 
 export interface IngestQueue {

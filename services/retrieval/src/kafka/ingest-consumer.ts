@@ -3,6 +3,10 @@
 // one bulk request; the next chunk is embedding while the previous one is written, so the encoder
 // always has work queued.
 //
+// A consumer that has caught up with its partition makes the outcomes it recorded count at once,
+// so that a job reads COMPLETED as soon as its last document is written rather than at
+// Elasticsearch's next scheduled refresh of the outcomes.
+//
 // At least once, and nothing is lost: a chunk's offsets are committed only after every document in
 // it was indexed or dead-lettered. A document that cannot be indexed goes to
 // documents.ingest.dlq.v1 with its reason (and counts as failed in its job) while the rest go on;
@@ -92,6 +96,23 @@ export class IngestConsumer {
       await commitOffsetsIfNecessary();
       await heartbeat();
       end();
+    }
+    if (live() && batch.offsetLag() === '0') await this.publishOutcomes();
+  }
+
+  /**
+   * Caught up with a partition: its jobs' counts become current now, not at Elasticsearch's next
+   * scheduled refresh of the outcomes (up to a second later, time in which a client waiting for
+   * COMPLETED has nothing to do). The collection is not refreshed here: a job that reads
+   * COMPLETED makes its documents searchable, and a refresh at every catch-up would cut the
+   * collection, whose segments carry vector graphs, into more small segments to merge.
+   * Best effort: a failure leaves the counts to the scheduled refresh.
+   */
+  private async publishOutcomes(): Promise<void> {
+    try {
+      await this.jobs.publishOutcomes();
+    } catch (err) {
+      this.logger.warn({ err }, 'could not publish ingestion outcomes at once; they count at the next refresh');
     }
   }
 
