@@ -100,7 +100,8 @@ async function main(): Promise<void> {
     const perCall = 500;
     // When a client polling every 250 ms saw the round's last job COMPLETED, after its last outcome
     // was recorded (the outcomes' `at`): the job's fixed cost at its end.
-    const outcomes = outcomesIndexOf(retrievalConfig.shape.INGESTION_JOB_INDEX.parse(undefined));
+    const jobsIndex = retrievalConfig.shape.INGESTION_JOB_INDEX.parse(undefined);
+    const outcomes = outcomesIndexOf(jobsIndex);
     const lastOutcomeAt = async (jobId: string) => {
       const res = await fetch(`${stack.elasticsearchUrl}/${outcomes}/_search`, {
         method: 'POST',
@@ -189,7 +190,7 @@ async function main(): Promise<void> {
       log(`warming up Elasticsearch (${esWarmUp} documents written straight to a scratch collection)`);
       const scratch = benchCollection(stack, `${collection}-es-warm-up`);
       await scratch.create();
-      const jobStore = new EsIngestionJobs(scratch.es, retrievalConfig.shape.INGESTION_JOB_INDEX.parse(undefined));
+      const jobStore = new EsIngestionJobs(scratch.es, jobsIndex);
       const unit = () => {
         const v = Float32Array.from({ length: 384 }, () => Math.random() - 0.5);
         const norm = Math.hypot(...v);

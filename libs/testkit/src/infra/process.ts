@@ -433,14 +433,18 @@ export function processTreeRssKb(pid: number): number | undefined {
   return found ? total : undefined;
 }
 
+/** A /proc stat line's name (in parentheses, may contain spaces) and its user + system CPU ticks. */
+function parseStat(stat: string): { name: string; ticks: number } {
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return { name: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')), ticks: Number(fields[11]) + Number(fields[12]) };
+}
+
 /** CPU seconds (user + system) used so far by a process and all its live descendants (Linux /proc). */
 export function processTreeCpuSeconds(pid: number): number {
   let ticks = 0;
   for (const p of processTree(pid)) {
     try {
-      const stat = fs.readFileSync(`/proc/${p}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      ticks += Number(fields[11]) + Number(fields[12]);
+      ticks += parseStat(fs.readFileSync(`/proc/${p}/stat`, 'utf8')).ticks;
     } catch {
       /* gone */
     }
@@ -464,10 +468,8 @@ export function threadCpuSeconds(pid: number, name: RegExp): number {
     }
     for (const tid of tids) {
       try {
-        const stat = fs.readFileSync(`/proc/${p}/task/${tid}/stat`, 'utf8');
-        if (!name.test(stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')))) continue;
-        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-        ticks += Number(fields[11]) + Number(fields[12]);
+        const thread = parseStat(fs.readFileSync(`/proc/${p}/task/${tid}/stat`, 'utf8'));
+        if (name.test(thread.name)) ticks += thread.ticks;
       } catch {
         /* gone */
       }
