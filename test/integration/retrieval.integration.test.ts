@@ -261,6 +261,18 @@ test('a job reads COMPLETED as soon as its last document is written, and its doc
   }
 });
 
+test('status reads after a job is recorded do not read the job from Elasticsearch again (a job never changes)', async () => {
+  const name = unique('it-status');
+  await createCollection(name);
+  const jobGets = async () =>
+    ((await (await fetch(`${ctx.elasticsearchUrl}/llmops-ingestion-jobs/_stats/get`)).json()) as { _all: { total: { get: { total: number } } } })._all.total.get.total;
+  const submitted = await ingest(name, [{ id: 'a', text: 'Mitochondria produce most of the cell\'s ATP.' }]);
+  const before = await jobGets();
+  expect(await completed(submitted.id)).toMatchObject({ submitted: 1, processed: 1, failed: 0 });
+  for (let i = 0; i < 3; i++) expect(await job(submitted.id)).toMatchObject({ id: submitted.id, status: 'COMPLETED', submitted: 1 });
+  expect(await jobGets()).toBe(before);
+});
+
 test('a call too large for one produce request is queued whole, in several requests, and every document is indexed', async () => {
   // 140 documents of 5,000 characters: ~700 KiB of events, more than one request's 512 KiB.
   const name = unique('it-large');

@@ -1,6 +1,8 @@
 // Ingestion jobs in two Elasticsearch indices: the jobs themselves, and one outcome per (job,
 // document) whose id is derived from both, so a redelivered document overwrites its own outcome
 // instead of being counted twice. Counts are aggregated at read time (no scripted counters).
+// A job itself never changes once recorded (its project, collection and size), so each instance
+// keeps the jobs it recorded or read: a status poll is then one request, the outcomes' counts.
 // A job belongs to one project (`project_id`; jobs recorded before projects existed have none and
 // belong to the default project): another project's job reads as missing.
 import type { Client } from '@elastic/elasticsearch';
@@ -29,8 +31,12 @@ interface OutcomeSource {
 /** The index of the jobs' per-document outcomes, beside the jobs' own. */
 export const outcomesIndexOf = (jobsIndex: string) => `${jobsIndex}-outcomes`;
 
+/** Jobs kept in memory per instance (the most recently recorded or first read). */
+const maxKnownJobs = 10_000;
+
 export class EsIngestionJobs implements IngestionJobStore {
   private readonly outcomes: string;
+  private readonly known = new Map<string, JobSource>();
 
   constructor(
     private readonly es: Client,
@@ -67,25 +73,23 @@ export class EsIngestionJobs implements IngestionJobStore {
 
   create(job: NewIngestionJob): Promise<void> {
     return guardEs(async () => {
-      await this.es.index<JobSource>({
-        index: this.jobs,
-        id: job.id,
-        document: { project_id: job.projectId, collection: job.collection, submitted: job.submitted, created_at: job.createdAt.toISOString() },
-        refresh: false,
-      });
+      const source: JobSource = { project_id: job.projectId, collection: job.collection, submitted: job.submitted, created_at: job.createdAt.toISOString() };
+      await this.es.index<JobSource>({ index: this.jobs, id: job.id, document: source, refresh: false });
+      this.remember(job.id, source);
     });
   }
 
   delete(id: string): Promise<void> {
     return guardEs(async () => {
+      this.known.delete(id);
       await this.es.delete({ index: this.jobs, id }, { ignore: [404] });
     });
   }
 
   get(projectId: string, id: string, maxFailures: number): Promise<IngestionJob | null> {
     return guardEs(async () => {
-      const job = await this.es.get<JobSource>({ index: this.jobs, id }, { ignore: [404] });
-      if (!job.found || !job._source || (job._source.project_id ?? defaultProjectId) !== projectId) return null;
+      const job = this.known.get(id) ?? (await this.read(id));
+      if (!job || (job.project_id ?? defaultProjectId) !== projectId) return null;
       const counts = await this.es.search<OutcomeSource>({
         index: this.outcomes,
         size: 0,
@@ -107,10 +111,22 @@ export class EsIngestionJobs implements IngestionJobStore {
               })
             ).hits.hits.map((h) => ({ documentId: h._source!.document_id, reason: h._source!.reason ?? '' }))
           : [];
-      const { submitted } = job._source;
+      const { submitted } = job;
       const status: IngestionStatus = processed + failed >= submitted ? 'COMPLETED' : processed + failed > 0 ? 'RUNNING' : 'QUEUED';
-      return { id, projectId, collection: job._source.collection, submitted, processed, failed, status, createdAt: new Date(job._source.created_at), failures };
+      return { id, projectId, collection: job.collection, submitted, processed, failed, status, createdAt: new Date(job.created_at), failures };
     });
+  }
+
+  private async read(id: string): Promise<JobSource | null> {
+    const job = await this.es.get<JobSource>({ index: this.jobs, id }, { ignore: [404] });
+    if (!job.found || !job._source) return null;
+    this.remember(id, job._source);
+    return job._source;
+  }
+
+  private remember(id: string, job: JobSource): void {
+    this.known.set(id, job);
+    if (this.known.size > maxKnownJobs) this.known.delete(this.known.keys().next().value!);
   }
 
   publishOutcomes(): Promise<void> {
