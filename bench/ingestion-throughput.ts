@@ -28,9 +28,8 @@ import { callUnary } from '@llmops/platform';
 import { graphql } from '@llmops/testkit';
 import { embeddingText } from '../services/retrieval/src/domain/indexer';
 import { configSchema as retrievalConfig } from '../services/retrieval/src/config-schema';
-import { outcomesIndexOf } from '../services/retrieval/src/adapters/ingestion-jobs.es';
+import { EsIngestionJobs, outcomesIndexOf } from '../services/retrieval/src/adapters/ingestion-jobs.es';
 import { benchCollection, repoRoot, round, startSearchStack } from './search-stack';
-import { EsIngestionJobs } from '../services/retrieval/src/adapters/ingestion-jobs.es';
 
 const { values: args } = parseArgs({
   options: {
@@ -101,16 +100,16 @@ async function main(): Promise<void> {
     // A round is sent in calls of at most `perCall` documents (one job each; a call's body must
     // stay under the service's 1 MiB request limit), one after another as a client would.
     const perCall = 500;
-    // A job's fixed costs, from its outcomes' `at`: how long after the first call its first
+    // A round's fixed costs, from its outcomes' `at`: how long after the first call its first
     // outcome was recorded (the call, Kafka, the first batch's embedding and write), and when a
-    // client polling every 250 ms saw the round's last job COMPLETED after its last outcome.
+    // client polling every 250 ms saw its last job COMPLETED after its last outcome.
     const jobsIndex = retrievalConfig.shape.INGESTION_JOB_INDEX.parse(undefined);
     const outcomes = outcomesIndexOf(jobsIndex);
-    const outcomeSpan = async (jobId: string) => {
+    const outcomeSpan = async (jobIds: string[]) => {
       const res = await fetch(`${stack.elasticsearchUrl}/${outcomes}/_search`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ size: 0, query: { term: { job_id: jobId } }, aggs: { first: { min: { field: 'at' } }, last: { max: { field: 'at' } } } }),
+        body: JSON.stringify({ size: 0, query: { terms: { job_id: jobIds } }, aggs: { first: { min: { field: 'at' } }, last: { max: { field: 'at' } } } }),
       });
       const { aggregations } = (await res.json()) as { aggregations: { first: { value: number }; last: { value: number } } };
       return { first: aggregations.first.value, last: aggregations.last.value };
@@ -142,7 +141,8 @@ async function main(): Promise<void> {
       }
       const rate = batch.length / (Number(process.hrtime.bigint() - started) / 1e9);
       const completedAt = Date.now();
-      jobLagMs = { start: (await outcomeSpan(jobs[0]!)).first - startedAt, completion: completedAt - (await outcomeSpan(jobs.at(-1)!)).last };
+      const span = await outcomeSpan(jobs);
+      jobLagMs = { start: span.first - startedAt, completion: completedAt - span.last };
       return rate;
     };
 
