@@ -67,7 +67,15 @@ test('concurrent embeds are merged into shared model runs, visible on the encode
     const read = (what: string) => sampleValue(metrics, `embedding_batch_size_${what}`, { service: 'encoder', model: 'all-minilm-l6-v2-q' });
     return { runs: read('count'), texts: read('sum'), metrics };
   };
-  const before = await batchCounters();
+  // Earlier test files leave asynchronous embeds behind (the prompt registry's similarity indexer
+  // embeds every new version from Kafka): wait until the encoder has been idle for a second.
+  let before = await batchCounters();
+  for (let idle = 0, polls = 0; idle < 2 && polls < 60; polls++) {
+    await new Promise((r) => setTimeout(r, 500));
+    const now = await batchCounters();
+    idle = now.runs === before.runs ? idle + 1 : 0;
+    before = now;
+  }
   const results = await Promise.all(
     Array.from({ length: 16 }, (_, i) => graphql<EmbedData>(ctx.gatewayUrl, EMBED, { texts: [`concurrent request ${i} about embeddings`] })),
   );
