@@ -1,5 +1,5 @@
 // The keyword analysis done before Elasticsearch: Porter's reference examples and stop words.
-import { keywordTerms } from '../src/adapters/keyword-terms';
+import { keywordTerms, maxRememberedStems } from '../src/adapters/keyword-terms';
 import { porterStem } from '../src/adapters/porter-stemmer';
 
 test.each([
@@ -17,4 +17,18 @@ test('keyword terms: lower-cased letter and digit runs, stop words dropped, stem
   expect(keywordTerms('The Vaccines were 5-fold MORE effective in mice!')).toBe('vaccin were 5 fold more effect mice');
   expect(keywordTerms('the of and')).toBe('');
   expect(keywordTerms('Über naïve résumés')).toBe('über naïv résumé');
+});
+
+test('remembered stems give the same terms, also once more words were seen than are remembered', () => {
+  const sentence = 'Generalizations about oscillators were effective';
+  const expected = 'gener about oscil were effect';
+  expect(keywordTerms(sentence)).toBe(expected);
+  expect(keywordTerms(sentence)).toBe(expected);
+  // Distinct words past the bound (letters only, so that each is stemmed): the memory is emptied, not wrong.
+  const word = (i: number) => `relational${i.toString(26).replace(/\d/g, (d) => 'qrstuvwxyz'[Number(d)]!)}`;
+  for (let i = 0; i <= maxRememberedStems; i += 1000) {
+    const words = Array.from({ length: 1000 }, (_, j) => word(i + j));
+    expect(keywordTerms(words.join(' '))).toBe(words.map(porterStem).join(' '));
+  }
+  expect(keywordTerms(sentence)).toBe(expected);
 });

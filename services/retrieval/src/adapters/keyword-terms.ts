@@ -10,10 +10,27 @@ const stopWords = new Set([
   'such', 'that', 'the', 'their', 'then', 'there', 'these', 'they', 'this', 'to', 'was', 'will', 'with',
 ]);
 
+/**
+ * Stems of the words seen, as words repeat across documents (Zipf): SciFact's 5,183 abstracts
+ * have 1.2 M words but 36 k distinct ones. Emptied when full, which bounds its memory.
+ */
+const stems = new Map<string, string>();
+export const maxRememberedStems = 100_000;
+
+function stem(token: string): string {
+  let s = stems.get(token);
+  if (s === undefined) {
+    if (stems.size >= maxRememberedStems) stems.clear();
+    s = porterStem(token);
+    stems.set(token, s);
+  }
+  return s;
+}
+
 export function keywordTerms(text: string): string {
   const terms: string[] = [];
   for (const token of text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []) {
-    if (!stopWords.has(token)) terms.push(porterStem(token));
+    if (!stopWords.has(token)) terms.push(stem(token));
   }
   return terms.join(' ');
 }
