@@ -1,6 +1,7 @@
 // Demo data for the local stack, written through the public GraphQL API. Re-running it is safe:
 // what exists already is left alone.
 import { graphql } from '@llmops/testkit';
+import { loadHelpCentreDemo } from './demo/help-centre';
 
 const prompts = [
   {
@@ -128,4 +129,5 @@ export async function loadDemoData(gatewayUrl: string, log: (m: string) => void)
   if (dataset.errors && code !== 'CONFLICT') throw new Error(`creating the demo dataset: ${dataset.errors[0]!.message}`);
   log('dataset scifact-claims');
   await loadGenerationDemo(gatewayUrl, log);
+  await loadHelpCentreDemo(gatewayUrl, log);
 }

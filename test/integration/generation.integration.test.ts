@@ -298,6 +298,28 @@ test('the demo pipeline loads and runs end to end; its run and node generations 
   expect(stored.rows).toEqual([{ status: 'SUCCEEDED', nodes: 4 }]);
 });
 
+test('the demo help centre is searchable and its RAG prompt answers from the matching articles', async () => {
+  await loadDemoData(ctx.gatewayUrl, () => undefined); // loaded already by the test above: nothing new
+  const found = await gql<{ collection: { documentCount: number }; search: { hits: Array<{ document: { id: string } }> } }>(
+    `{ collection(name: "help-centre") { documentCount }
+       search(collection: "help-centre", query: "I forgot my password", mode: HYBRID, k: 3) { hits { document { id } } } }`,
+  );
+  expect(found.errors).toBeUndefined();
+  expect(found.data!.collection.documentCount).toBe(16);
+  expect(found.data!.search.hits[0]!.document.id).toBe('reset-password');
+  const res = await gql<{ generate: { status: string; retrievedDocumentIds: string[]; renderedPrompt: string; output: string } }>(
+    `mutation { generate(input: { prompt: { name: "demo/support-answer", alias: "production" }, variables: { question: "How can I cancel my subscription?" } }) {
+       status retrievedDocumentIds renderedPrompt output } }`,
+  );
+  expect(res.errors).toBeUndefined();
+  const g = res.data!.generate;
+  expect(g.status).toBe('SUCCEEDED');
+  expect(g.retrievedDocumentIds).toHaveLength(3);
+  expect(g.retrievedDocumentIds).toContain('cancel-subscription');
+  expect(g.renderedPrompt).toContain('Cancel under Settings, Billing');
+  expect(g.output.trim().length).toBeGreaterThan(0);
+});
+
 test('an embedding node runs through the real encoder; a session keeps the conversation in PostgreSQL', async () => {
   const name = uniqueName('it-embed');
   const created = await gql(

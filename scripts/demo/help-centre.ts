@@ -1,0 +1,111 @@
+// The retrieval half of the demo: a `help-centre` collection of a made-up notes app's articles
+// (help-centre.json), ingested through the public API like any client would, and a chat prompt
+// whose production version answers questions from the three best-matching articles.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { graphql, waitFor } from '@llmops/testkit';
+
+export const demoCollection = 'help-centre';
+export const demoRagPrompt = 'demo/support-answer';
+
+interface Article {
+  id: string;
+  title: string;
+  text: string;
+  metadata: Record<string, string>;
+}
+
+const articlesFile = join(__dirname, 'help-centre.json');
+
+function readArticles(): Article[] {
+  return JSON.parse(readFileSync(articlesFile, 'utf8')) as Article[];
+}
+
+const ragPrompt = {
+  description: 'Answer a customer question from the three help-centre articles that match it best.',
+  tags: ['demo', 'rag'],
+  version: {
+    messages: [
+      { role: 'SYSTEM', content: 'You are a support agent for Acme Notes. Answer in at most three sentences, using only these articles:\n\n{{articles}}' },
+      { role: 'USER', content: '{{question}}' },
+    ],
+    variables: [{ name: 'question', type: 'STRING' }],
+    augmentation: [{ collection: demoCollection, queryTemplate: '{{question}}', k: 3, outputVariable: 'articles' }],
+    modelParameters: { model: 'smollm2-135m-instruct', temperature: 0.2, maxTokens: 120 },
+  },
+};
+
+async function request<T>(gatewayUrl: string, what: string, query: string, variables?: Record<string, unknown>): Promise<T> {
+  const res = await graphql<T>(gatewayUrl, query, variables);
+  if (res.errors) throw new Error(`${what}: ${res.errors[0]!.message} (${String(res.errors[0]!.extensions?.['code'] ?? 'no code')})`);
+  return res.data!;
+}
+
+/** Creates the collection if needed and ingests the articles unless every one is already there. */
+async function loadCollection(gatewayUrl: string, log: (m: string) => void): Promise<void> {
+  const articles = readArticles();
+  const { collection } = await request<{ collection: { documentCount: number } | null }>(
+    gatewayUrl,
+    `reading collection ${demoCollection}`,
+    `query($n: String!) { collection(name: $n) { documentCount } }`,
+    { n: demoCollection },
+  );
+  if (collection && collection.documentCount >= articles.length) {
+    log(`collection ${demoCollection} exists already (${collection.documentCount} documents)`);
+    return;
+  }
+  if (!collection) {
+    await request(gatewayUrl, `creating collection ${demoCollection}`, `mutation($input: CreateCollectionInput!) { createCollection(input: $input) { name } }`, {
+      input: { name: demoCollection, description: 'Help-centre articles of the demo notes app (scripts/demo/help-centre.json).' },
+    });
+  }
+  const { ingestDocuments: job } = await request<{ ingestDocuments: { id: string } }>(
+    gatewayUrl,
+    `ingesting ${articlesFile}`,
+    `mutation($c: String!, $d: [DocumentInput!]!) { ingestDocuments(collection: $c, documents: $d) { id } }`,
+    { c: demoCollection, d: articles },
+  );
+  let shown = -1;
+  const done = await waitFor(
+    async () => {
+      const { ingestionJob: s } = await request<{ ingestionJob: { status: string; processed: number; failed: number; failures: Array<{ documentId: string; reason: string }> } }>(
+        gatewayUrl,
+        `reading ingestion job ${job.id}`,
+        `query($id: ID!) { ingestionJob(id: $id) { status processed failed failures(first: 5) { documentId reason } } }`,
+        { id: job.id },
+      );
+      if (s.processed + s.failed !== shown) {
+        shown = s.processed + s.failed;
+        log(`collection ${demoCollection}: ${shown} of ${articles.length} articles ingested`);
+      }
+      return s.status === 'COMPLETED' ? s : undefined;
+    },
+    { timeoutMs: 180_000, intervalMs: 500, what: `ingestion job ${job.id} of ${articlesFile} to complete` },
+  );
+  if (done.failed > 0) {
+    throw new Error(`ingesting ${articlesFile}: ${done.failed} articles failed: ${done.failures.map((f) => `${f.documentId}: ${f.reason}`).join('; ')}`);
+  }
+}
+
+async function loadPrompt(gatewayUrl: string, log: (m: string) => void): Promise<void> {
+  const created = await graphql(gatewayUrl, `mutation($input: CreatePromptInput!) { createPrompt(input: $input) { id } }`, {
+    input: { name: demoRagPrompt, description: ragPrompt.description, tags: ragPrompt.tags },
+  });
+  if (created.errors?.[0]?.extensions?.['code'] === 'CONFLICT') {
+    log(`prompt ${demoRagPrompt} exists already`);
+    return;
+  }
+  if (created.errors) throw new Error(`creating demo prompt ${demoRagPrompt}: ${created.errors[0]!.message}`);
+  await request(gatewayUrl, `creating a version of demo prompt ${demoRagPrompt}`, `mutation($input: CreatePromptVersionInput!) { createPromptVersion(input: $input) { number } }`, {
+    input: { promptName: demoRagPrompt, ...ragPrompt.version, commitMessage: 'first version', author: 'demo' },
+  });
+  await request(gatewayUrl, `aliasing demo prompt ${demoRagPrompt}`, `mutation($n: String!) { setPromptAlias(promptName: $n, alias: "production", version: 1, movedBy: "demo") { alias } }`, {
+    n: demoRagPrompt,
+  });
+  log(`prompt ${demoRagPrompt} (production = 1, answers from ${demoCollection})`);
+}
+
+export async function loadHelpCentreDemo(gatewayUrl: string, log: (m: string) => void): Promise<void> {
+  await loadCollection(gatewayUrl, log);
+  await loadPrompt(gatewayUrl, log);
+}
