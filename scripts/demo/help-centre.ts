@@ -26,7 +26,7 @@ const ragPrompt = {
   tags: ['demo', 'rag'],
   version: {
     messages: [
-      { role: 'SYSTEM', content: 'You are a support agent for Acme Notes. Answer in at most three sentences, using only these articles:\n\n{{articles}}' },
+      { role: 'SYSTEM', content: 'You are a support agent for Acme Notes. Answer in at most three sentences, using only these articles:\n{{#each articles}}\nArticle {{@index}}:\n{{this}}\n{{/each}}' },
       { role: 'USER', content: '{{question}}' },
     ],
     variables: [{ name: 'question', type: 'STRING' }],
