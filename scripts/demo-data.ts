@@ -122,12 +122,6 @@ export async function loadDemoData(gatewayUrl: string, log: (m: string) => void)
     }
     log(`prompt ${p.name} with ${p.versions.length} version(s)`);
   }
-  const dataset = await graphql(gatewayUrl, `mutation($input: CreateDatasetInput!) { createDataset(input: $input) { id } }`, {
-    input: { name: 'scifact-claims', description: 'SciFact claims for retrieval evaluation (see shared/data).' },
-  });
-  const code = dataset.errors?.[0]?.extensions?.['code'];
-  if (dataset.errors && code !== 'CONFLICT') throw new Error(`creating the demo dataset: ${dataset.errors[0]!.message}`);
-  log('dataset scifact-claims');
   await loadGenerationDemo(gatewayUrl, log);
   await loadHelpCentreDemo(gatewayUrl, log);
 }

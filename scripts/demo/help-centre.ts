@@ -1,12 +1,15 @@
 // The retrieval half of the demo: a `help-centre` collection of a made-up notes app's articles
-// (help-centre.json), ingested through the public API like any client would, and a chat prompt
-// whose production version answers questions from the three best-matching articles.
+// (help-centre.json), ingested through the public API like any client would, a chat prompt whose
+// production version answers questions from the three best-matching articles, and a dataset of
+// questions with reference answers and the articles that answer them (help-centre-questions.json)
+// to evaluate that prompt with.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { graphql, waitFor } from '@llmops/testkit';
 
 export const demoCollection = 'help-centre';
 export const demoRagPrompt = 'demo/support-answer';
+export const demoDataset = 'help-centre-questions';
 
 interface Article {
   id: string;
@@ -15,11 +18,16 @@ interface Article {
   metadata: Record<string, string>;
 }
 
-const articlesFile = join(__dirname, 'help-centre.json');
-
-function readArticles(): Article[] {
-  return JSON.parse(readFileSync(articlesFile, 'utf8')) as Article[];
+interface Question {
+  variables: { question: string };
+  expectedOutput: string;
+  expectedDocumentIds: string[];
 }
+
+const articlesFile = join(__dirname, 'help-centre.json');
+const questionsFile = join(__dirname, 'help-centre-questions.json');
+
+const readJson = <T>(file: string): T => JSON.parse(readFileSync(file, 'utf8')) as T;
 
 const ragPrompt = {
   description: 'Answer a customer question from the three help-centre articles that match it best.',
@@ -43,7 +51,7 @@ async function request<T>(gatewayUrl: string, what: string, query: string, varia
 
 /** Creates the collection if needed and ingests the articles unless every one is already there. */
 async function loadCollection(gatewayUrl: string, log: (m: string) => void): Promise<void> {
-  const articles = readArticles();
+  const articles = readJson<Article[]>(articlesFile);
   const { collection } = await request<{ collection: { documentCount: number } | null }>(
     gatewayUrl,
     `reading collection ${demoCollection}`,
@@ -105,7 +113,25 @@ async function loadPrompt(gatewayUrl: string, log: (m: string) => void): Promise
   log(`prompt ${demoRagPrompt} (production = 1, answers from ${demoCollection})`);
 }
 
+async function loadDataset(gatewayUrl: string, log: (m: string) => void): Promise<void> {
+  const created = await graphql<{ createDataset: { id: string } }>(gatewayUrl, `mutation($input: CreateDatasetInput!) { createDataset(input: $input) { id } }`, {
+    input: { name: demoDataset, description: `Questions to ${demoRagPrompt}, with reference answers and the articles that answer them.` },
+  });
+  if (created.errors?.[0]?.extensions?.['code'] === 'CONFLICT') {
+    log(`dataset ${demoDataset} exists already`);
+    return;
+  }
+  if (created.errors) throw new Error(`creating demo dataset ${demoDataset}: ${created.errors[0]!.message}`);
+  const items = readJson<Question[]>(questionsFile);
+  await request(gatewayUrl, `adding the items of ${questionsFile}`, `mutation($id: ID!, $items: [DatasetItemInput!]!) { addDatasetItems(datasetId: $id, items: $items) { id } }`, {
+    id: created.data!.createDataset.id,
+    items,
+  });
+  log(`dataset ${demoDataset} with ${items.length} questions`);
+}
+
 export async function loadHelpCentreDemo(gatewayUrl: string, log: (m: string) => void): Promise<void> {
   await loadCollection(gatewayUrl, log);
   await loadPrompt(gatewayUrl, log);
+  await loadDataset(gatewayUrl, log);
 }

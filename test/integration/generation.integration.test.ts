@@ -318,6 +318,32 @@ test('the demo help centre is searchable and its RAG prompt answers from the mat
   expect(g.retrievedDocumentIds).toContain('cancel-subscription');
   expect(g.renderedPrompt).toContain('Cancel under Settings, Billing');
   expect(g.output.trim().length).toBeGreaterThan(0);
+
+  // Its dataset evaluates it: the articles that answer each question are among the three it cites.
+  const { data: sets } = await gql<{ datasets: Array<{ id: string; name: string }> }>(`{ datasets { id name } }`);
+  const dataset = sets!.datasets.find((d) => d.name === 'help-centre-questions')!;
+  const started = await gql<{ startEvaluationRun: { id: string } }>(
+    `mutation($d: ID!) { startEvaluationRun(input: { prompt: { name: "demo/support-answer", alias: "production" }, datasetId: $d,
+       metrics: [CITATION_PRECISION, ROUGE_L], parameters: { maxTokens: 16, temperature: 0 } }) { id } }`,
+    { d: dataset.id },
+  );
+  expect(started.errors).toBeUndefined();
+  type Run = { status: string; total: number; failed: number; metricMeans: Array<{ metric: string; mean: number; count: number }> };
+  const run = await waitFor(
+    async () => {
+      const r = await gql<{ evaluationRun: Run }>(`query($id: ID!) { evaluationRun(id: $id) { status total failed metricMeans { metric mean count } } }`, {
+        id: started.data!.startEvaluationRun.id,
+      });
+      return ['SUCCEEDED', 'FAILED'].includes(r.data?.evaluationRun.status ?? '') ? r.data!.evaluationRun : undefined;
+    },
+    { timeoutMs: 120_000, what: 'the demo evaluation run' },
+  );
+  expect(run).toMatchObject({ status: 'SUCCEEDED', total: 8, failed: 0 });
+  const citation = run.metricMeans.find((m) => m.metric === 'CITATION_PRECISION')!;
+  expect(citation.count).toBe(8);
+  // Three articles cited per question: the mean is 0.375 when all nine expected ones are among them
+  // (7 questions x 1/3 + 1 x 2/3, over 8); above 0.3 allows one miss.
+  expect(citation.mean).toBeGreaterThan(0.3);
 });
 
 test('an embedding node runs through the real encoder; a session keeps the conversation in PostgreSQL', async () => {
