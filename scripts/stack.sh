@@ -4,4 +4,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/setup.sh
-exec npx tsx scripts/stack.ts
+# node itself (not npx tsx: two more processes between npm and the stack that signals don't cross).
+exec node --import tsx scripts/stack.ts

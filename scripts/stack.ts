@@ -13,14 +13,19 @@ async function main(): Promise<void> {
     ports: devPorts,
     onProgress: (m) => console.log(`[stack] ${m}`),
   });
-  // The programs are child processes the event loop does not wait for: stay up until a signal.
-  const keepAlive = setInterval(() => undefined, 60_000);
+  // The programs are child processes the event loop does not wait for: stay up until a signal,
+  // or until the process that started this one is gone (`kill <pid of npm start>` ends only npm
+  // and the shell it runs scripts in; this process would be left behind with every server).
+  const parent = process.ppid;
+  const watch = setInterval(() => {
+    if (process.ppid !== parent) void stop(`parent process ${parent} exited`);
+  }, 1000);
   let stopping = false;
-  const stop = async (signal: string) => {
+  const stop = async (reason: string) => {
     if (stopping) return;
     stopping = true;
-    clearInterval(keepAlive);
-    console.log(`[stack] ${signal}: stopping`);
+    clearInterval(watch);
+    console.log(`[stack] ${reason}: stopping`);
     await platform.stop();
     process.exit(0);
   };
