@@ -539,8 +539,15 @@ export async function spawnManaged(opts: SpawnManagedOptions): Promise<ManagedPr
     // The child is unref'd (a forgotten server must not keep Node alive); while we wait for its
     // exit, ref it, or a caller with nothing else pending would see Node exit mid-await.
     child.ref();
-    const r = await Promise.race([exited.then(() => true), sleep(ms).then(() => false)]);
-    return r;
+    // The grace timer is cleared once the process is gone: left pending it would keep Node alive
+    // for the rest of the grace period (30 s after every integration run's teardown).
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<false>((r) => (timer = setTimeout(() => r(false), ms)));
+    try {
+      return await Promise.race([exited.then(() => true as const), timedOut]);
+    } finally {
+      clearTimeout(timer);
+    }
   };
 
   const mp: ManagedProcess & { killGroupSync(): void } = {
