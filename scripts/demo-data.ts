@@ -1,7 +1,7 @@
 // Demo data for the local stack, written through the public GraphQL API. Re-running it is safe:
 // what exists already is left alone.
 import { graphql } from '@llmops/testkit';
-import { loadHelpCentreDemo } from './demo/help-centre';
+import { loadHelpCentreDemo, supportAnswerPrompt } from './demo/help-centre';
 
 const prompts = [
   {
@@ -22,7 +22,7 @@ const prompts = [
 ];
 
 // Chat prompts for the generation service, answered by the embedded SmolLM2 model, each with a
-// production alias; and a pipeline that explains a topic, then summarises and tags it in parallel.
+// production alias (the last answers from the help-centre collection); and a pipeline that explains a topic, then summarises and tags it in parallel.
 const generationPrompts = [
   {
     name: 'demo/explain',
@@ -54,6 +54,7 @@ const generationPrompts = [
       modelParameters: { model: 'smollm2-135m-instruct', temperature: 0, maxTokens: 24, stop: ['\n\n'] },
     },
   },
+  supportAnswerPrompt,
 ];
 
 const demoPipeline = {

@@ -1,15 +1,14 @@
 // The retrieval half of the demo: a `help-centre` collection of a made-up notes app's articles
-// (help-centre.json), ingested through the public API like any client would, a chat prompt whose
-// production version answers questions from the three best-matching articles, and a dataset of
-// questions with reference answers and the articles that answer them (help-centre-questions.json)
-// to evaluate that prompt with.
+// (help-centre.json), ingested through the public API like any client would, the chat prompt that
+// answers questions from the three best-matching articles, and a dataset of questions with
+// reference answers and the articles that answer them (help-centre-questions.json) to evaluate
+// that prompt with.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { graphql, waitFor } from '@llmops/testkit';
 
-export const demoCollection = 'help-centre';
-export const demoRagPrompt = 'demo/support-answer';
-export const demoDataset = 'help-centre-questions';
+const demoCollection = 'help-centre';
+const demoDataset = 'help-centre-questions';
 
 interface Article {
   id: string;
@@ -29,7 +28,9 @@ const questionsFile = join(__dirname, 'help-centre-questions.json');
 
 const readJson = <T>(file: string): T => JSON.parse(readFileSync(file, 'utf8')) as T;
 
-const ragPrompt = {
+/** Loaded with the other chat prompts (demo-data.ts), production alias on version 1. */
+export const supportAnswerPrompt = {
+  name: 'demo/support-answer',
   description: 'Answer a customer question from the three help-centre articles that match it best.',
   tags: ['demo', 'rag'],
   version: {
@@ -95,27 +96,9 @@ async function loadCollection(gatewayUrl: string, log: (m: string) => void): Pro
   }
 }
 
-async function loadPrompt(gatewayUrl: string, log: (m: string) => void): Promise<void> {
-  const created = await graphql(gatewayUrl, `mutation($input: CreatePromptInput!) { createPrompt(input: $input) { id } }`, {
-    input: { name: demoRagPrompt, description: ragPrompt.description, tags: ragPrompt.tags },
-  });
-  if (created.errors?.[0]?.extensions?.['code'] === 'CONFLICT') {
-    log(`prompt ${demoRagPrompt} exists already`);
-    return;
-  }
-  if (created.errors) throw new Error(`creating demo prompt ${demoRagPrompt}: ${created.errors[0]!.message}`);
-  await request(gatewayUrl, `creating a version of demo prompt ${demoRagPrompt}`, `mutation($input: CreatePromptVersionInput!) { createPromptVersion(input: $input) { number } }`, {
-    input: { promptName: demoRagPrompt, ...ragPrompt.version, commitMessage: 'first version', author: 'demo' },
-  });
-  await request(gatewayUrl, `aliasing demo prompt ${demoRagPrompt}`, `mutation($n: String!) { setPromptAlias(promptName: $n, alias: "production", version: 1, movedBy: "demo") { alias } }`, {
-    n: demoRagPrompt,
-  });
-  log(`prompt ${demoRagPrompt} (production = 1, answers from ${demoCollection})`);
-}
-
 async function loadDataset(gatewayUrl: string, log: (m: string) => void): Promise<void> {
   const created = await graphql<{ createDataset: { id: string } }>(gatewayUrl, `mutation($input: CreateDatasetInput!) { createDataset(input: $input) { id } }`, {
-    input: { name: demoDataset, description: `Questions to ${demoRagPrompt}, with reference answers and the articles that answer them.` },
+    input: { name: demoDataset, description: `Questions to ${supportAnswerPrompt.name}, with reference answers and the articles that answer them.` },
   });
   if (created.errors?.[0]?.extensions?.['code'] === 'CONFLICT') {
     log(`dataset ${demoDataset} exists already`);
@@ -130,8 +113,8 @@ async function loadDataset(gatewayUrl: string, log: (m: string) => void): Promis
   log(`dataset ${demoDataset} with ${items.length} questions`);
 }
 
+/** The collection and the dataset (the prompt is loaded with the other chat prompts). */
 export async function loadHelpCentreDemo(gatewayUrl: string, log: (m: string) => void): Promise<void> {
   await loadCollection(gatewayUrl, log);
-  await loadPrompt(gatewayUrl, log);
   await loadDataset(gatewayUrl, log);
 }
