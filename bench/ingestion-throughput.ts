@@ -4,7 +4,8 @@
 //             idle: what the encoder alone can do;
 //   pipeline: the same number of other documents through ingestDocuments (GraphQL, calls of at
 //             most 500) -> documents.ingest.v1 -> consumer -> Embed -> bulk index, timed from the
-//             first call until every job reports COMPLETED.
+//             first call until every job reports COMPLETED, its status read the way the
+//             retrieval CLIs read it (job-polling.ts: at most once a second, sooner near the end).
 // The machine is shared, so its load drifts: the two are measured in alternating rounds
 // (raw, pipeline, raw), each round's pipeline against the mean of the raw runs around it, and the
 // encoder's own /metrics tell how busy it was and how long its model took per text. Both paths are
@@ -21,14 +22,16 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { credentials } from '@grpc/grpc-js';
 import { encoderV1 } from '@llmops/contracts';
 import { callUnary } from '@llmops/platform';
 import { graphql } from '@llmops/testkit';
 import { embeddingText } from '../services/retrieval/src/domain/indexer';
+import type { DocumentInput } from '../services/retrieval/src/domain/model';
 import { configSchema as retrievalConfig } from '../services/retrieval/src/config-schema';
 import { EsIngestionJobs, outcomesIndexOf } from '../services/retrieval/src/adapters/ingestion-jobs.es';
+import { waitForJobs } from '../services/retrieval/src/cli/job-polling';
+import { RetrievalClient } from '../services/retrieval/src/cli/retrieval-client';
 import { benchCollection, repoRoot, round, startSearchStack } from './search-stack';
 
 const { values: args } = parseArgs({
@@ -57,25 +60,20 @@ const esWarmUp = Number(args['es-warm-up']);
 const raw = { batchSize: 32, inFlight: 2 };
 const log = (m: string) => process.stderr.write(`[ingestion] ${m}\n`);
 
-interface Doc {
-  id: string;
-  title: string;
-  text: string;
-}
-
 async function main(): Promise<void> {
-  const corpus: Doc[] = readFileSync(join(args.dataset, 'corpus.jsonl'), 'utf8')
+  const corpus: DocumentInput[] = readFileSync(join(args.dataset, 'corpus.jsonl'), 'utf8')
     .split('\n')
     .filter(Boolean)
     .map((l) => {
       const r = JSON.parse(l) as { _id: string; title: string; text: string };
-      return { id: r._id, title: r.title, text: r.text };
+      return { id: r._id, title: r.title, text: r.text, metadata: {} };
     });
   if (corpus.length < rounds * perRound + warmUp) throw new Error(`${args.dataset}/corpus.jsonl: ${corpus.length} documents, fewer than ${rounds} rounds of ${perRound} and a warm-up of ${warmUp}`);
   const docs = corpus.slice(0, rounds * perRound);
   const warmUpDocs = corpus.slice(corpus.length - warmUp);
   const stack = await startSearchStack('ingestion', serviceEnv);
   const encoder = new encoderV1.EncoderServiceClient(stack.encoderAddress, credentials.createInsecure());
+  const client = new RetrievalClient(stack.retrievalUrl);
   const gql = async <T>(query: string, variables: Record<string, unknown>) => {
     const res = await graphql<T>(stack.retrievalUrl, query, variables);
     if (res.errors) throw new Error(JSON.stringify(res.errors));
@@ -101,8 +99,8 @@ async function main(): Promise<void> {
     // stay under the service's 1 MiB request limit), one after another as a client would.
     const perCall = 500;
     // A round's fixed costs, from its outcomes' `at`: how long after the first call its first
-    // outcome was recorded (the call, Kafka, the first batch's embedding and write), and when a
-    // client polling every 250 ms saw its last job COMPLETED after its last outcome.
+    // outcome was recorded (the call, Kafka, the first batch's embedding and write), and when the
+    // client saw its last job COMPLETED after its last outcome.
     const jobsIndex = retrievalConfig.shape.INGESTION_JOB_INDEX.parse(undefined);
     const outcomes = outcomesIndexOf(jobsIndex);
     const outcomeSpan = async (jobIds: string[]) => {
@@ -115,30 +113,14 @@ async function main(): Promise<void> {
       return { first: aggregations.first.value, last: aggregations.last.value };
     };
     let jobLagMs = { start: 0, completion: 0 };
-    const pipelineRate = async (batch: Doc[]) => {
+    const pipelineRate = async (batch: DocumentInput[]) => {
       const startedAt = Date.now();
       const started = process.hrtime.bigint();
       const jobs: string[] = [];
-      for (let i = 0; i < batch.length; i += perCall) {
-        const { ingestDocuments } = await gql<{ ingestDocuments: { id: string } }>(
-          `mutation($c: String!, $d: [DocumentInput!]!) { ingestDocuments(collection: $c, documents: $d) { id } }`,
-          { c: collection, d: batch.slice(i, i + perCall) },
-        );
-        jobs.push(ingestDocuments.id);
-      }
-      for (const id of jobs) {
-        for (;;) {
-          const { ingestionJob } = await gql<{ ingestionJob: { status: string; processed: number; failed: number } }>(
-            `query($id: ID!) { ingestionJob(id: $id) { status processed failed } }`,
-            { id },
-          );
-          if (ingestionJob.status === 'COMPLETED') {
-            if (ingestionJob.failed) throw new Error(`${ingestionJob.failed} documents failed`);
-            break;
-          }
-          await sleep(250);
-        }
-      }
+      for (let i = 0; i < batch.length; i += perCall) jobs.push(await client.ingest(collection, batch.slice(i, i + perCall)));
+      const finished = await waitForJobs(client, jobs);
+      const failed = finished.reduce((s, j) => s + j.failed, 0);
+      if (failed) throw new Error(`${failed} documents failed`);
       const rate = batch.length / (Number(process.hrtime.bigint() - started) / 1e9);
       const completedAt = Date.now();
       const span = await outcomeSpan(jobs);
@@ -249,7 +231,7 @@ async function main(): Promise<void> {
         dataset: `${args.dataset}, ${perRound} documents per round ("title text" as the consumer embeds them), after a warm-up of Elasticsearch alone (${esWarmUp} documents written straight to a scratch collection) and of both paths (the pipeline with the corpus's last ${warmUp})`,
         model: 'all-minilm-l6-v2-q (the encoder default)',
         raw: `${raw.batchSize} texts per Embed call, ${raw.inFlight} calls in flight`,
-        pipeline: `ingestDocuments calls of at most ${perCall} documents, one after another, then every job polled until COMPLETED`,
+        pipeline: `ingestDocuments calls of at most ${perCall} documents, one after another, then every job polled until COMPLETED as the CLIs poll (at most once a second, near the end after half the expected remaining time less the counts' one-second lag, at least 100 ms apart)`,
         consumer: `INGEST_BATCH_SIZE ${setting('INGEST_BATCH_SIZE')}, INGEST_CONCURRENCY ${setting('INGEST_CONCURRENCY')}, the next batch embedding while the previous one is written, at batch priority like the raw calls`,
         settings: Object.keys(serviceEnv.encoder).length + Object.keys(serviceEnv.retrieval).length ? serviceEnv : 'the services\' defaults',
         elasticsearch: stack.elasticsearchRuntime,

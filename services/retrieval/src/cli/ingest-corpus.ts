@@ -1,12 +1,12 @@
 // Ingests a BEIR corpus through the GraphQL API: documents go out in calls of at most 500
-// documents / 512 KiB (under the default 1 MiB request limit), then the jobs are polled and a
-// progress bar follows the indexed count. Documents the API would refuse (e.g. an empty text) are
-// skipped and reported rather than failing their whole call.
-import { setTimeout as sleep } from 'node:timers/promises';
+// documents / 512 KiB (under the default 1 MiB request limit), then the jobs are polled
+// (job-polling.ts) and a progress bar follows the indexed count. Documents the API would refuse
+// (e.g. an empty text) are skipped and reported rather than failing their whole call.
 import { InputError, retryWithBackoff } from '@llmops/platform';
 import type { DocumentInput } from '../domain/model';
 import { limits, validateDocument } from '../domain/validation';
 import { countLines, readCorpus, requireBeirFile } from './beir-folder';
+import { waitForJobs } from './job-polling';
 import { ProgressBar } from './progress-bar';
 import { GraphQLRequestError, type RetrievalClient } from './retrieval-client';
 
@@ -22,7 +22,7 @@ export interface IngestReport {
 const maxCallBytes = 512 * 1024;
 const maxCallDocuments = Math.min(500, limits.documentsPerCall);
 
-export async function ingestCorpus(client: RetrievalClient, collection: string, folder: string, pollMs = 1_000): Promise<IngestReport> {
+export async function ingestCorpus(client: RetrievalClient, collection: string, folder: string): Promise<IngestReport> {
   const started = Date.now();
   const total = await countLines(requireBeirFile(folder, 'corpus.jsonl'));
   const bar = new ProgressBar(`ingesting into ${collection}:`, total);
@@ -63,21 +63,9 @@ export async function ingestCorpus(client: RetrievalClient, collection: string, 
   await flush();
 
   const accepted = total - skipped.length;
-  let processed = 0;
-  let failed = 0;
-  let finished = new Set<string>();
-  const counts = new Map<string, { processed: number; failed: number }>();
-  while (finished.size < jobs.length) {
-    for (const id of jobs.filter((j) => !finished.has(j))) {
-      const job = await client.job(id);
-      counts.set(id, job);
-      if (job.status === 'COMPLETED') finished = new Set([...finished, id]);
-    }
-    processed = [...counts.values()].reduce((s, c) => s + c.processed, 0);
-    failed = [...counts.values()].reduce((s, c) => s + c.failed, 0);
-    bar.update(processed + failed, failed ? `(${failed} failed)` : '');
-    if (finished.size < jobs.length) await sleep(pollMs);
-  }
+  const finished = await waitForJobs(client, jobs, { onProgress: (processed, failed) => bar.update(processed + failed, failed ? `(${failed} failed)` : '') });
+  const processed = finished.reduce((s, j) => s + j.processed, 0);
+  const failed = finished.reduce((s, j) => s + j.failed, 0);
   bar.finish(processed + failed, `indexed ${processed} of ${accepted}${failed ? `, ${failed} failed` : ''}${skipped.length ? `, ${skipped.length} skipped` : ''}`);
   const failures = failed ? (await Promise.all(jobs.map((id) => client.job(id, 100)))).flatMap((j) => j.failures) : [];
   return { documents: total, processed, failed, skipped, failures, seconds: (Date.now() - started) / 1000 };
