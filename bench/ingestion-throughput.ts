@@ -18,18 +18,18 @@
 // seen COMPLETED: the encoder idles about 0.5 s) weigh less on 20 s than on 13 s.
 // Target: pipeline >= 90 % of raw.   npm run bench:ingestion -- [--rounds 5] [--per-round 900] [--warm-up 600] [--es-warm-up 10000]
 //   [--env retrieval:INGEST_BATCH_SIZE=64 ...]   settings of the encoder or retrieval service other than their defaults
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { credentials } from '@grpc/grpc-js';
 import { encoderV1 } from '@llmops/contracts';
 import { callUnary } from '@llmops/platform';
-import { graphql } from '@llmops/testkit';
 import { embeddingText } from '../services/retrieval/src/domain/indexer';
 import type { DocumentInput } from '../services/retrieval/src/domain/model';
 import { configSchema as retrievalConfig } from '../services/retrieval/src/config-schema';
 import { EsIngestionJobs, outcomesIndexOf } from '../services/retrieval/src/adapters/ingestion-jobs.es';
+import { readCorpus } from '../services/retrieval/src/cli/beir-folder';
 import { waitForJobs } from '../services/retrieval/src/cli/job-polling';
 import { RetrievalClient } from '../services/retrieval/src/cli/retrieval-client';
 import { benchCollection, repoRoot, round, startSearchStack } from './search-stack';
@@ -61,24 +61,14 @@ const raw = { batchSize: 32, inFlight: 2 };
 const log = (m: string) => process.stderr.write(`[ingestion] ${m}\n`);
 
 async function main(): Promise<void> {
-  const corpus: DocumentInput[] = readFileSync(join(args.dataset, 'corpus.jsonl'), 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => {
-      const r = JSON.parse(l) as { _id: string; title: string; text: string };
-      return { id: r._id, title: r.title, text: r.text, metadata: {} };
-    });
+  const corpus: DocumentInput[] = [];
+  for await (const d of readCorpus(args.dataset)) corpus.push(d);
   if (corpus.length < rounds * perRound + warmUp) throw new Error(`${args.dataset}/corpus.jsonl: ${corpus.length} documents, fewer than ${rounds} rounds of ${perRound} and a warm-up of ${warmUp}`);
   const docs = corpus.slice(0, rounds * perRound);
   const warmUpDocs = corpus.slice(corpus.length - warmUp);
   const stack = await startSearchStack('ingestion', serviceEnv);
   const encoder = new encoderV1.EncoderServiceClient(stack.encoderAddress, credentials.createInsecure());
   const client = new RetrievalClient(stack.retrievalUrl);
-  const gql = async <T>(query: string, variables: Record<string, unknown>) => {
-    const res = await graphql<T>(stack.retrievalUrl, query, variables);
-    if (res.errors) throw new Error(JSON.stringify(res.errors));
-    return res.data!;
-  };
   try {
     const rawRate = async (texts: string[]) => {
       const started = process.hrtime.bigint();
@@ -94,7 +84,7 @@ async function main(): Promise<void> {
       return texts.length / (Number(process.hrtime.bigint() - started) / 1e9);
     };
     const collection = `bench-ingestion-${Date.now()}`;
-    await gql(`mutation($n: String!) { createCollection(input: { name: $n }) { name } }`, { n: collection });
+    await client.createCollection(collection, null, null);
     // A round is sent in calls of at most `perCall` documents (one job each; a call's body must
     // stay under the service's 1 MiB request limit), one after another as a client would.
     const perCall = 500;
@@ -199,7 +189,7 @@ async function main(): Promise<void> {
         if (i % 320 === 288) await jobStore.get(scratch.ref.projectId, jobId, 0);
       }
       log(`Elasticsearch warmed up (its JIT compiler threads took ${round(stack.elasticsearchJitSeconds() - jitBefore, 1)} CPU-s)`);
-      await gql(`mutation($n: String!) { deleteCollection(name: $n) }`, { n: scratch.ref.name });
+      await client.deleteCollection(scratch.ref.name);
       await scratch.es.close();
     }
     log(`warming up (the raw encoder, then the pipeline with ${warmUp} documents)`);

@@ -5,7 +5,9 @@
 // that prompt with.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { graphql, waitFor } from '@llmops/testkit';
+import { graphql } from '@llmops/testkit';
+import { waitForJobs } from '../../services/retrieval/src/cli/job-polling';
+import { RetrievalClient } from '../../services/retrieval/src/cli/retrieval-client';
 
 const demoCollection = 'help-centre';
 const demoDataset = 'help-centre-questions';
@@ -53,46 +55,33 @@ async function request<T>(gatewayUrl: string, what: string, query: string, varia
 /** Creates the collection if needed and ingests the articles unless every one is already there. */
 async function loadCollection(gatewayUrl: string, log: (m: string) => void): Promise<void> {
   const articles = readJson<Article[]>(articlesFile);
-  const { collection } = await request<{ collection: { documentCount: number } | null }>(
-    gatewayUrl,
-    `reading collection ${demoCollection}`,
-    `query($n: String!) { collection(name: $n) { documentCount } }`,
-    { n: demoCollection },
-  );
+  const client = new RetrievalClient(gatewayUrl);
+  const context = (what: string) => (err: unknown) => {
+    throw new Error(`${what}: ${(err as Error).message}`, { cause: err });
+  };
+  const collection = await client.collection(demoCollection).catch(context(`reading collection ${demoCollection}`));
   if (collection && collection.documentCount >= articles.length) {
     log(`collection ${demoCollection} exists already (${collection.documentCount} documents)`);
     return;
   }
   if (!collection) {
-    await request(gatewayUrl, `creating collection ${demoCollection}`, `mutation($input: CreateCollectionInput!) { createCollection(input: $input) { name } }`, {
-      input: { name: demoCollection, description: 'Help-centre articles of the demo notes app (scripts/demo/help-centre.json).' },
-    });
+    await client
+      .createCollection(demoCollection, null, 'Help-centre articles of the demo notes app (scripts/demo/help-centre.json).')
+      .catch(context(`creating collection ${demoCollection}`));
   }
-  const { ingestDocuments: job } = await request<{ ingestDocuments: { id: string } }>(
-    gatewayUrl,
-    `ingesting ${articlesFile}`,
-    `mutation($c: String!, $d: [DocumentInput!]!) { ingestDocuments(collection: $c, documents: $d) { id } }`,
-    { c: demoCollection, d: articles },
-  );
+  const job = await client.ingest(demoCollection, articles).catch(context(`ingesting ${articlesFile}`));
   let shown = -1;
-  const done = await waitFor(
-    async () => {
-      const { ingestionJob: s } = await request<{ ingestionJob: { status: string; processed: number; failed: number; failures: Array<{ documentId: string; reason: string }> } }>(
-        gatewayUrl,
-        `reading ingestion job ${job.id}`,
-        `query($id: ID!) { ingestionJob(id: $id) { status processed failed failures(first: 5) { documentId reason } } }`,
-        { id: job.id },
-      );
-      if (s.processed + s.failed !== shown) {
-        shown = s.processed + s.failed;
-        log(`collection ${demoCollection}: ${shown} of ${articles.length} articles ingested`);
-      }
-      return s.status === 'COMPLETED' ? s : undefined;
+  const [done] = await waitForJobs(client, [job], {
+    signal: AbortSignal.timeout(180_000),
+    onProgress: (processed, failed) => {
+      if (processed + failed === shown) return;
+      shown = processed + failed;
+      log(`collection ${demoCollection}: ${shown} of ${articles.length} articles ingested`);
     },
-    { timeoutMs: 180_000, intervalMs: 500, what: `ingestion job ${job.id} of ${articlesFile} to complete` },
-  );
-  if (done.failed > 0) {
-    throw new Error(`ingesting ${articlesFile}: ${done.failed} articles failed: ${done.failures.map((f) => `${f.documentId}: ${f.reason}`).join('; ')}`);
+  }).catch(context(`waiting for ingestion job ${job} of ${articlesFile} to complete`));
+  if (done!.failed > 0) {
+    const { failures } = await client.job(job, 5);
+    throw new Error(`ingesting ${articlesFile}: ${done!.failed} articles failed: ${failures.map((f) => `${f.documentId}: ${f.reason}`).join('; ')}`);
   }
 }
 

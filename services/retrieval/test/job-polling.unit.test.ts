@@ -87,3 +87,18 @@ test('several jobs: a finished one is not read again, the counts are summed, fai
   expect(Math.max(...readsOf('b'))).toBeGreaterThanOrEqual(18_000);
   expect(readsOf('b').filter((at) => at > Math.max(...readsOf('a'))).length).toBeGreaterThan(7);
 });
+
+test('an aborted wait rejects with the signal\'s reason and reads no more', async () => {
+  const v = virtualJobs([{ id: 'slow', submitted: 900, startsAt: 0 }], 1);
+  const controller = new AbortController();
+  const clock = {
+    now: v.clock.now,
+    sleep: async (ms: number) => {
+      await v.clock.sleep(ms);
+      if (v.now() >= 5_000) controller.abort(new Error('gave up after 5 s'));
+    },
+  };
+  await expect(waitForJobs(v.client, ['slow'], { clock, signal: controller.signal })).rejects.toThrow('gave up after 5 s');
+  expect(v.reads.every((r) => r.at <= 5_000)).toBe(true);
+  expect(v.reads.length).toBeGreaterThan(3);
+});

@@ -37,18 +37,21 @@ export interface WaitOptions {
   /** Told the documents processed and failed so far over all the jobs, after every round of reads. */
   onProgress?: (processed: number, failed: number) => void;
   timing?: PollTiming;
+  /** Gives up (rejecting with its reason) once aborted, e.g. AbortSignal.timeout(ms). */
+  signal?: AbortSignal;
   /** Time and waiting (tests run them on a virtual clock). */
-  clock?: { now(): number; sleep(ms: number): Promise<unknown> };
+  clock?: { now(): number; sleep(ms: number, signal?: AbortSignal): Promise<unknown> };
 }
 
-const realClock = { now: () => Date.now(), sleep: (ms: number) => sleep(ms) };
+const realClock = { now: () => Date.now(), sleep: (ms: number, signal?: AbortSignal) => sleep(ms, undefined, { signal }) };
 
 /** Reads every unfinished job until all are COMPLETED; returns each job's last status. */
 export async function waitForJobs(client: Pick<RetrievalClient, 'job'>, ids: string[], options: WaitOptions = {}): Promise<JobStatus[]> {
-  const { onProgress = () => {}, timing = defaultPollTiming, clock = realClock } = options;
+  const { onProgress = () => {}, timing = defaultPollTiming, clock = realClock, signal } = options;
   const last = new Map<string, JobStatus>();
   let first: { at: number; done: number } | null = null;
   for (;;) {
+    signal?.throwIfAborted();
     for (const id of ids) if (last.get(id)?.status !== 'COMPLETED') last.set(id, await client.job(id));
     const jobs = ids.map((id) => last.get(id)!);
     const processed = jobs.reduce((s, j) => s + j.processed, 0);
@@ -60,6 +63,6 @@ export async function waitForJobs(client: Pick<RetrievalClient, 'job'>, ids: str
     first ??= { at: now, done };
     const perSecond = done > first.done ? (1000 * (done - first.done)) / (now - first.at) : null;
     const remaining = jobs.reduce((s, j) => s + j.submitted, 0) - done;
-    await clock.sleep(nextPollDelayMs(remaining, perSecond, timing));
+    await clock.sleep(nextPollDelayMs(remaining, perSecond, timing), signal);
   }
 }
