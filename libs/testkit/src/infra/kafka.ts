@@ -75,6 +75,9 @@ function serverProperties(o: { dataDir: string; port: number; controllerPort: nu
     // expires (DUPLICATE_BROKER_REGISTRATION): keep that short (default 9 s / 2 s heartbeat).
     'broker.session.timeout.ms': 4000,
     'broker.heartbeat.interval.ms': 500,
+    // No no-op records in the metadata log twice a second (they only feed KRaft's quorum-health
+    // metrics, of no use to one node): an idle broker used 0.14 cores without them, 0.18 with.
+    'metadata.max.idle.interval.ms': 0,
     ...o.extra,
   };
   return (
