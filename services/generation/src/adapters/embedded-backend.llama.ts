@@ -7,6 +7,7 @@ import type { ChatMessage } from '../domain/model';
 import type { BackendRequest, BackendResult, ModelBackend, ModelInfo } from '../domain/ports';
 import { QueueFullError, SlotPool } from '../domain/slot-pool';
 import { importNodeLlamaCpp, type LoadNodeLlamaCpp } from './node-llama-cpp';
+import { deferredText } from './deferred-text';
 
 export interface EmbeddedBackendOptions {
   /** Backend name used in routing, records and metrics. */
@@ -105,15 +106,24 @@ export class EmbeddedLlamaBackend implements ModelBackend {
       const promptTokens = this.countPromptTokens(request.model, request.messages);
       const before = slot.sequence.tokenMeter.getState().usedOutputTokens;
       const { parameters } = request;
-      const response = await slot.chat.generateResponse(toChatHistory(request.messages), {
-        maxTokens: parameters.maxTokens,
-        temperature: parameters.temperature,
-        topP: parameters.topP,
-        seed: parameters.seed ?? undefined,
-        customStopTriggers: parameters.stop.length ? parameters.stop : undefined,
-        signal: request.signal,
-        onTextChunk: request.onText,
-      });
+      // node-llama-cpp evaluates the next token only once its text callback returns: the text is
+      // handed on in the next turn of the event loop, while the next token is being evaluated.
+      const deliver = deferredText(request.onText);
+      let response;
+      try {
+        response = await slot.chat.generateResponse(toChatHistory(request.messages), {
+          maxTokens: parameters.maxTokens,
+          temperature: parameters.temperature,
+          topP: parameters.topP,
+          seed: parameters.seed ?? undefined,
+          customStopTriggers: parameters.stop.length ? parameters.stop : undefined,
+          signal: request.signal,
+          onTextChunk: deliver.push,
+        });
+      } finally {
+        // Every text is handed on before the result or the error, as if called directly.
+        await deliver.flushed();
+      }
       const completionTokens = slot.sequence.tokenMeter.getState().usedOutputTokens - before;
       const stop = response.metadata.stopReason;
       return {
