@@ -99,7 +99,7 @@ class FeedbackLoad {
         return;
       }
       this.refusals++;
-      if (attempt > 400) {
+      if (attempt > 90) {
         this.unexpected.push(`still refused after ${attempt} attempts: ${errors[0]?.message}`);
         return;
       }

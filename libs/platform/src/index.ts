@@ -13,6 +13,7 @@ export * from './grpc/client';
 export * from './grpc/status';
 export * from './kafka/client';
 export * from './kafka/admin';
+export * from './kafka/idempotent-producer';
 export * from './kafka/producer';
 export * from './kafka/consumer';
 export * from './kafka/batch-consumer';

@@ -8,7 +8,7 @@
 // that keep failing are dead-lettered; an UnavailableError (a dependency is down) is retried for
 // as long as the consumer runs instead, so nothing is dead-lettered or lost while it is down.
 import { SpanKind, trace, type Link } from '@opentelemetry/api';
-import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import type { TopicName, TopicValue } from '@llmops/contracts';
 import { UnavailableError } from '../errors';
 import type { Logger } from '../logger';
@@ -16,6 +16,7 @@ import type { Metrics } from '../metrics';
 import { retryWithBackoff } from '../retry';
 import { decodeEvent, type MessageMeta } from './consumer';
 import { sendToDeadLetter } from './dead-letter';
+import { IdempotentProducer } from './idempotent-producer';
 import { ConsumerLagMonitor } from './consumer-lag';
 import { extractTraceContext } from './trace-headers';
 
@@ -46,7 +47,7 @@ const maxSpanLinks = 32;
 
 export class EventBatchConsumer<T extends TopicName> {
   private readonly consumer: Consumer;
-  private readonly dlqProducer: Producer;
+  private readonly dlqProducer: IdempotentProducer;
   private readonly lag: ConsumerLagMonitor;
 
   constructor(
@@ -56,7 +57,7 @@ export class EventBatchConsumer<T extends TopicName> {
     private readonly metrics: Metrics,
   ) {
     this.consumer = kafka.consumer({ groupId: opts.groupId, allowAutoTopicCreation: false, sessionTimeout: 60_000, heartbeatInterval: 3_000 });
-    this.dlqProducer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    this.dlqProducer = new IdempotentProducer(kafka);
     this.lag = new ConsumerLagMonitor(
       kafka,
       { groupId: opts.groupId, topics: opts.topics, fromBeginning: opts.fromBeginning ?? true, intervalMs: opts.lagIntervalMs },

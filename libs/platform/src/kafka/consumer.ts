@@ -3,12 +3,13 @@
 // parse, goes to the topic's dead-letter topic with its original headers and the error, so the
 // partition keeps moving and nothing is lost. Handlers must be idempotent (deduplicate by eventId).
 import { SpanKind, trace } from '@opentelemetry/api';
-import type { Consumer, EachMessagePayload, IHeaders, Kafka, Producer } from 'kafkajs';
+import type { Consumer, EachMessagePayload, IHeaders, Kafka } from 'kafkajs';
 import { topics, type TopicName, type TopicValue } from '@llmops/contracts';
 import type { Logger } from '../logger';
 import type { Metrics } from '../metrics';
 import { retryWithBackoff } from '../retry';
 import { sendToDeadLetter } from './dead-letter';
+import { IdempotentProducer } from './idempotent-producer';
 import { ConsumerLagMonitor } from './consumer-lag';
 import { extractTraceContext } from './trace-headers';
 import { runAs, serviceIdentity } from '../identity';
@@ -43,7 +44,7 @@ const tracer = trace.getTracer('@llmops/platform/kafka');
 
 export class EventConsumer<T extends TopicName> {
   private readonly consumer: Consumer;
-  private readonly dlqProducer: Producer;
+  private readonly dlqProducer: IdempotentProducer;
   private readonly lag: ConsumerLagMonitor;
 
   constructor(
@@ -53,7 +54,7 @@ export class EventConsumer<T extends TopicName> {
     private readonly metrics: Metrics,
   ) {
     this.consumer = kafka.consumer({ groupId: opts.groupId, allowAutoTopicCreation: false });
-    this.dlqProducer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    this.dlqProducer = new IdempotentProducer(kafka);
     this.lag = new ConsumerLagMonitor(
       kafka,
       { groupId: opts.groupId, topics: opts.topics, fromBeginning: opts.fromBeginning ?? true, intervalMs: opts.lagIntervalMs },

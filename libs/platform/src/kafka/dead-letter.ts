@@ -1,12 +1,13 @@
 // Sends a message that could not be processed to its topic's dead-letter topic, with its original
 // key, value and headers plus why and where it failed (see docs/events.md).
-import type { KafkaMessage, Producer } from 'kafkajs';
+import type { KafkaMessage } from 'kafkajs';
 import { deadLetterTopicOf } from '@llmops/contracts';
 import type { Logger } from '../logger';
 import type { Metrics } from '../metrics';
+import type { IdempotentProducer } from './idempotent-producer';
 
 export async function sendToDeadLetter(
-  producer: Producer,
+  producer: IdempotentProducer,
   deps: { logger: Logger; metrics: Metrics },
   failed: Array<{ topic: string; partition: number; message: KafkaMessage; error: string }>,
 ): Promise<void> {

@@ -1,10 +1,11 @@
 // Typed, idempotent event producer: values are validated against the contracts topic map and
 // keyed by the entity id the map names; the active trace context rides in the headers.
 import { randomUUID } from 'node:crypto';
-import { CompressionTypes, type Kafka, type Producer } from 'kafkajs';
+import { CompressionTypes, type Kafka } from 'kafkajs';
 import { topics, type TopicName, type TopicSpec, type TopicValue } from '@llmops/contracts';
 import type { Metrics } from '../metrics';
 import { piiRedactionEnabled, redactPii } from '../redaction';
+import { IdempotentProducer } from './idempotent-producer';
 import { injectTraceHeaders } from './trace-headers';
 
 /**
@@ -44,13 +45,13 @@ function redactPersonalFields(value: Record<string, unknown>, fields: readonly s
 const maxMergedBytes = 512 * 1024;
 
 export class EventProducer {
-  private readonly producer: Producer;
+  private readonly producer: IdempotentProducer;
   private readonly queue: Array<{ events: OutgoingEvent[]; bytes: number; resolve: () => void; reject: (err: unknown) => void }> = [];
   /** Whether drain() is running; set and cleared by drain() itself, synchronously. */
   private draining = false;
 
   constructor(kafka: Kafka, private readonly metrics: Metrics) {
-    this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    this.producer = new IdempotentProducer(kafka);
   }
 
   connect(): Promise<void> {

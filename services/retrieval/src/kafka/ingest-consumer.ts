@@ -13,9 +13,9 @@
 // an unreachable encoder or Elasticsearch is waited for, with backoff, for as long as it takes.
 // (The platform's EventConsumer handles one message at a time; embedding wants batches.)
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
-import { deadLetterTopicOf, topics } from '@llmops/contracts';
-import { ConsumerLagMonitor, UnavailableError, type Logger, type Metrics } from '@llmops/platform';
+import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
+import { topics } from '@llmops/contracts';
+import { ConsumerLagMonitor, IdempotentProducer, sendToDeadLetter, UnavailableError, type Logger, type Metrics } from '@llmops/platform';
 import type { IngestItem, IngestOutcome } from '../domain/model';
 import type { IngestionJobStore } from '../domain/ports';
 import type { DocumentIndexer, PreparedBatch } from '../domain/indexer';
@@ -40,7 +40,7 @@ interface StartedChunk {
 
 export class IngestConsumer {
   private readonly consumer: Consumer;
-  private readonly dlq: Producer;
+  private readonly dlq: IdempotentProducer;
   private readonly lag: ConsumerLagMonitor;
 
   constructor(
@@ -54,7 +54,7 @@ export class IngestConsumer {
   ) {
     // A chunk may wait long for a dependency; heartbeats are sent while it waits.
     this.consumer = kafka.consumer({ groupId: opts.groupId, allowAutoTopicCreation: false, sessionTimeout: 60_000, heartbeatInterval: 3_000 });
-    this.dlq = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    this.dlq = new IdempotentProducer(kafka);
     this.lag = new ConsumerLagMonitor(kafka, { groupId: opts.groupId, topics: [ingestTopic], fromBeginning: true }, logger, metrics);
   }
 
@@ -215,29 +215,8 @@ export class IngestConsumer {
     }
   }
 
-  private async deadLetter(partition: number, message: KafkaMessage, error: string): Promise<void> {
-    const dlq = deadLetterTopicOf(ingestTopic);
-    this.logger.warn({ topic: ingestTopic, partition, offset: message.offset, dlq, error }, 'dead-lettering document');
-    await this.dlq.send({
-      topic: dlq,
-      acks: -1,
-      messages: [
-        {
-          key: message.key,
-          value: message.value,
-          headers: {
-            ...message.headers,
-            'x-dlq-error': error,
-            'x-dlq-original-topic': ingestTopic,
-            'x-dlq-original-partition': String(partition),
-            'x-dlq-original-offset': message.offset,
-            'x-dlq-failed-at': new Date().toISOString(),
-          },
-        },
-      ],
-    });
-    this.metrics.kafkaMessagesConsumed.inc({ topic: ingestTopic, outcome: 'dead_lettered' });
-    this.metrics.kafkaDeadLetters.inc({ topic: ingestTopic });
+  private deadLetter(partition: number, message: KafkaMessage, error: string): Promise<void> {
+    return sendToDeadLetter(this.dlq, { logger: this.logger, metrics: this.metrics }, [{ topic: ingestTopic, partition, message, error }]);
   }
 }
 
