@@ -1,6 +1,5 @@
 // The one way this platform produces to Kafka: a KafkaJS idempotent producer (one request in
-// flight, acknowledged by every in-sync replica) that starts over with a new producer id after a
-// send fails.
+// flight) that starts over with a new producer id after a send fails.
 //
 // Why start over: a produce request can fail after the broker wrote it (the broker died, or the
 // connection closed, before its response arrived). KafkaJS then hands the request's sequence
