@@ -191,7 +191,7 @@ test('the broker is killed and restarted under load: every accepted feedback is 
     const { rows } = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM feedback.feedback_entries WHERE id = ANY($1::uuid[])', [ids]);
     throw new Error(`${err.message}: ${rows[0]!.n} of ${ids.length} stored`);
   });
-  log(`all ${stored} stored (${seconds.toFixed(0)} s of load)`);
+  log(`all ${stored} stored (${seconds.toFixed(0)} s of load), ${((Date.now() - outageEnded) / 1000).toFixed(1)} s after the broker was back`);
 
   // Nothing but the submitted ids was stored for these generations (each id once: it is the key).
   const { rows: all } = await db.query<{ id: string }>('SELECT id FROM feedback.feedback_entries WHERE generation_id = ANY($1::uuid[])', [generationIds]);

@@ -1,4 +1,4 @@
-import { Kafka, logLevel, type LogEntry } from 'kafkajs';
+import { Kafka, logLevel, type ConsumerConfig, type LogEntry } from 'kafkajs';
 import type { Logger } from '../logger';
 import { fixKafkaJsIdleLoop } from './idle-loop-fix';
 
@@ -18,4 +18,16 @@ export function createKafka(opts: { clientId: string; brokers: string[]; logger:
       log[level]({ ...extra, namespace: entry.namespace }, message);
     },
   });
+}
+
+/**
+ * The settings every consumer of the platform's starts from. rebalanceTimeout is how long a group's
+ * coordinator waits for its members to rejoin when it rebalances (kafkajs's default: 60 s). A
+ * kafkajs consumer that crashed on a broker outage comes back as a new member, and its group then
+ * waits that long for the old one: with the default, a minute without consuming after every broker
+ * restart. A live member rejoins at its next heartbeat (the platform's consumers heartbeat every
+ * few seconds, between messages, chunks and while waiting for a dependency), so 20 s is ample.
+ */
+export function consumerConfig(groupId: string, overrides: Omit<ConsumerConfig, 'groupId'> = {}): ConsumerConfig {
+  return { groupId, allowAutoTopicCreation: false, rebalanceTimeout: 20_000, ...overrides };
 }

@@ -8,6 +8,7 @@ import { topics, type TopicName, type TopicValue } from '@llmops/contracts';
 import type { Logger } from '../logger';
 import type { Metrics } from '../metrics';
 import { retryWithBackoff } from '../retry';
+import { consumerConfig } from './client';
 import { sendToDeadLetter } from './dead-letter';
 import { IdempotentProducer } from './idempotent-producer';
 import { ConsumerLagMonitor } from './consumer-lag';
@@ -53,7 +54,7 @@ export class EventConsumer<T extends TopicName> {
     private readonly logger: Logger,
     private readonly metrics: Metrics,
   ) {
-    this.consumer = kafka.consumer({ groupId: opts.groupId, allowAutoTopicCreation: false });
+    this.consumer = kafka.consumer(consumerConfig(opts.groupId));
     this.dlqProducer = new IdempotentProducer(kafka);
     this.lag = new ConsumerLagMonitor(
       kafka,
