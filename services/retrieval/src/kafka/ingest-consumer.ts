@@ -176,10 +176,11 @@ export class IngestConsumer {
     heartbeat: () => Promise<void>,
     live: () => boolean,
   ): Promise<boolean> {
-    for (const u of chunk.undecodable) await this.deadLetter(partition, u.message, u.error);
-    for (const [i, o] of outcomes.entries()) {
-      if (!o.ok) await this.deadLetter(partition, chunk.decoded[i]!.message, o.reason);
-    }
+    // One produce request for the chunk's failures, as EventBatchConsumer sends them.
+    await sendToDeadLetter(this.dlq, { logger: this.logger, metrics: this.metrics }, [
+      ...chunk.undecodable.map((u) => ({ topic: ingestTopic, partition, message: u.message, error: u.error })),
+      ...outcomes.flatMap((o, i) => (o.ok ? [] : [{ topic: ingestTopic, partition, message: chunk.decoded[i]!.message, error: o.reason }])),
+    ]);
     const recorded = await this.untilAvailable(
       () =>
         this.jobs.recordOutcomes(
@@ -213,10 +214,6 @@ export class IngestConsumer {
         }
       }
     }
-  }
-
-  private deadLetter(partition: number, message: KafkaMessage, error: string): Promise<void> {
-    return sendToDeadLetter(this.dlq, { logger: this.logger, metrics: this.metrics }, [{ topic: ingestTopic, partition, message, error }]);
   }
 }
 
