@@ -15,7 +15,7 @@ import type { Logger } from '../logger';
 import type { Metrics } from '../metrics';
 import { retryWithBackoff } from '../retry';
 import { decodeEvent, type MessageMeta } from './consumer';
-import { consumerConfig } from './client';
+import { chunkConsumerConfig } from './client';
 import { sendToDeadLetter } from './dead-letter';
 import { IdempotentProducer } from './idempotent-producer';
 import { ConsumerLagMonitor } from './consumer-lag';
@@ -57,7 +57,7 @@ export class EventBatchConsumer<T extends TopicName> {
     private readonly logger: Logger,
     private readonly metrics: Metrics,
   ) {
-    this.consumer = kafka.consumer(consumerConfig(opts.groupId, { sessionTimeout: 60_000, heartbeatInterval: 3_000 }));
+    this.consumer = kafka.consumer(chunkConsumerConfig(opts.groupId));
     this.dlqProducer = new IdempotentProducer(kafka);
     this.lag = new ConsumerLagMonitor(
       kafka,

@@ -31,3 +31,12 @@ export function createKafka(opts: { clientId: string; brokers: string[]; logger:
 export function consumerConfig(groupId: string, overrides: Omit<ConsumerConfig, 'groupId'> = {}): ConsumerConfig {
   return { groupId, allowAutoTopicCreation: false, rebalanceTimeout: 20_000, ...overrides };
 }
+
+/**
+ * consumerConfig for consumers that work in chunks of messages (EventBatchConsumer, retrieval's
+ * ingestion): a chunk may wait long for a dependency, so the session outlives a minute without a
+ * heartbeat, and they heartbeat every 3 s between chunks and while they wait.
+ */
+export function chunkConsumerConfig(groupId: string): ConsumerConfig {
+  return consumerConfig(groupId, { sessionTimeout: 60_000, heartbeatInterval: 3_000 });
+}

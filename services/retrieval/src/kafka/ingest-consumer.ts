@@ -15,7 +15,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { topics } from '@llmops/contracts';
-import { ConsumerLagMonitor, consumerConfig, IdempotentProducer, sendToDeadLetter, UnavailableError, type Logger, type Metrics } from '@llmops/platform';
+import { chunkConsumerConfig, ConsumerLagMonitor, IdempotentProducer, sendToDeadLetter, UnavailableError, type Logger, type Metrics } from '@llmops/platform';
 import type { IngestItem, IngestOutcome } from '../domain/model';
 import type { IngestionJobStore } from '../domain/ports';
 import type { DocumentIndexer, PreparedBatch } from '../domain/indexer';
@@ -52,8 +52,7 @@ export class IngestConsumer {
     private readonly metrics: Metrics,
     private readonly own: RetrievalMetrics,
   ) {
-    // A chunk may wait long for a dependency; heartbeats are sent while it waits.
-    this.consumer = kafka.consumer(consumerConfig(opts.groupId, { sessionTimeout: 60_000, heartbeatInterval: 3_000 }));
+    this.consumer = kafka.consumer(chunkConsumerConfig(opts.groupId));
     this.dlq = new IdempotentProducer(kafka);
     this.lag = new ConsumerLagMonitor(kafka, { groupId: opts.groupId, topics: [ingestTopic], fromBeginning: true }, logger, metrics);
   }
