@@ -1,7 +1,10 @@
 // Typed at-least-once consumer: each message is validated against the contracts topic map and
 // handled inside the producer's trace; a handler that keeps failing, or a message that does not
 // parse, goes to the topic's dead-letter topic with its original headers and the error, so the
-// partition keeps moving and nothing is lost. Handlers must be idempotent (deduplicate by eventId).
+// partition keeps moving and nothing is lost. A handler that throws UnavailableError (its
+// database or a peer is down) is not failing on the message: it is retried for as long as the
+// consumer runs, and the message is never dead-lettered for it. Handlers must be idempotent
+// (deduplicate by eventId).
 import { SpanKind, trace } from '@opentelemetry/api';
 import type { Consumer, EachMessagePayload, IHeaders, Kafka } from 'kafkajs';
 import { topics, type TopicName, type TopicValue } from '@llmops/contracts';
@@ -14,6 +17,7 @@ import { IdempotentProducer } from './idempotent-producer';
 import { ConsumerLagMonitor } from './consumer-lag';
 import { extractTraceContext } from './trace-headers';
 import { runAs, serviceIdentity } from '../identity';
+import { UnavailableError } from '../errors';
 
 export interface MessageMeta {
   key: string | null;
@@ -28,7 +32,7 @@ export interface EventConsumerOptions<T extends TopicName> {
   groupId: string;
   topics: T[];
   handle: EventHandler<T>;
-  /** Attempts per message before it is dead-lettered. */
+  /** Attempts per message before it is dead-lettered (UnavailableError aside: waited out). */
   maxAttempts?: number;
   /** A new group starts at the oldest message (default) or only sees messages sent after it joined. */
   fromBeginning?: boolean;
@@ -47,6 +51,7 @@ export class EventConsumer<T extends TopicName> {
   private readonly consumer: Consumer;
   private readonly dlqProducer: IdempotentProducer;
   private readonly lag: ConsumerLagMonitor;
+  private stopping = false;
 
   constructor(
     kafka: Kafka,
@@ -86,12 +91,14 @@ export class EventConsumer<T extends TopicName> {
   }
 
   async stop(): Promise<void> {
+    // A handler waiting for a dependency gives up now; its message stays uncommitted.
+    this.stopping = true;
     await this.lag.stop();
     await this.consumer.disconnect();
     await this.dlqProducer.disconnect();
   }
 
-  private async onMessage({ topic, partition, message }: EachMessagePayload): Promise<void> {
+  private async onMessage({ topic, partition, message, heartbeat }: EachMessagePayload): Promise<void> {
     const name = topic as T;
     const headers = message.headers ?? {};
     const meta: MessageMeta = { key: message.key?.toString() ?? null, headers, partition, offset: message.offset };
@@ -102,6 +109,9 @@ export class EventConsumer<T extends TopicName> {
       parentContext,
       async (span) => {
         try {
+          // Set when a heartbeat is refused (the group is rebalancing): a wait for a dependency
+          // ends, and the message, uncommitted, is handled again by the member given its partition.
+          let rejoin: unknown = null;
           const parsed = decodeEvent(name, message.value);
           if (!parsed.ok) {
             await this.deadLetter(topic, partition, message, parsed.error);
@@ -110,13 +120,22 @@ export class EventConsumer<T extends TopicName> {
           try {
             // The handler acts for the event's project: its calls to peers carry that identity.
             const identity = serviceIdentity(`consumer:${this.opts.groupId}`, parsed.value.projectId);
+            const maxAttempts = this.opts.maxAttempts ?? 3;
+            let failures = 0;
             await retryWithBackoff(() => runAs(identity, () => this.opts.handle(name, parsed.value, meta)), {
-              maxAttempts: this.opts.maxAttempts ?? 3,
               initialMs: 100,
               maxMs: 2_000,
+              retryIf: (err) => (err instanceof UnavailableError ? !this.stopping && rejoin === null : ++failures < maxAttempts),
+              onRetry: (attempt, err) => {
+                if (!(err instanceof UnavailableError)) return;
+                if (attempt === 1 || attempt % 10 === 0) this.logger.warn({ topic, partition, attempt, dependency: err.dependency }, `handling waits for ${err.dependency}`);
+                heartbeat().catch((e: unknown) => (rejoin = e));
+              },
             });
             this.metrics.kafkaMessagesConsumed.inc({ topic, outcome: 'processed' });
           } catch (err) {
+            // A dependency still down as the consumer stops or rebalances: not the message's fault.
+            if (err instanceof UnavailableError) throw rejoin ?? err;
             span.recordException(err as Error);
             await this.deadLetter(topic, partition, message, `handler failed: ${(err as Error).message}`);
           }
