@@ -15,12 +15,26 @@ export function createPgPool(databaseUrl: string, logger: Logger, max = 10): Poo
   return pool;
 }
 
-const connectionErrorCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P03', '08006', '08001', '08003']);
+const networkErrorCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH']);
+/**
+ * SQLSTATEs that say nothing about the statement, only that PostgreSQL cannot run it now:
+ * connection exceptions (class 08), insufficient resources (53: too many connections, out of
+ * memory, disk full), operator intervention (57P: shut down, starting up), a statement timeout or
+ * cancellation under load (57014), a server that became read-only in a failover (25006), and a
+ * transaction that lost a serialization conflict or a deadlock (40001, 40P01), which succeeds
+ * when run again.
+ */
+const transientSqlStates = /^(08|53|57P)|^(57014|25006|40001|40P01)$/;
 
-/** True for errors that mean "PostgreSQL is not reachable", as opposed to errors of the query. */
+/**
+ * True for errors that mean "PostgreSQL cannot serve this now" (unreachable, overloaded, failing
+ * over, or a conflict lost to a concurrent transaction), as opposed to errors of the query: the
+ * callers map them to UnavailableError, which clients and consumers retry.
+ */
 export function isConnectionError(err: unknown): boolean {
   const e = err as { code?: string; message?: string };
-  return (e.code !== undefined && connectionErrorCodes.has(e.code)) || /Connection terminated|timeout exceeded when trying to connect/i.test(e.message ?? '');
+  if (typeof e?.code === 'string' && (networkErrorCodes.has(e.code) || transientSqlStates.test(e.code))) return true;
+  return /Connection terminated|timeout exceeded when trying to connect/i.test(e?.message ?? '');
 }
 
 /** Runs `fn` in one transaction: committed when it resolves, rolled back when it throws. */
