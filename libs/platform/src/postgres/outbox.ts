@@ -34,6 +34,9 @@ export async function enqueueEvent<T extends TopicName>(client: PoolClient, sche
   ]);
 }
 
+/** The most event bytes one relay request carries (see relayBatch). */
+export const maxRelayBytes = 512 * 1024;
+
 export class OutboxRelay {
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
@@ -84,16 +87,35 @@ export class OutboxRelay {
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN');
-      const { rows } = await client.query<{ seq: string; topic: TopicName; key: string; value: unknown; headers: Record<string, string> }>(
-        `SELECT seq, topic, key, value, headers FROM ${this.schema}.outbox
-         WHERE published_at IS NULL ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED`,
-        [limit],
-      );
-      if (rows.length === 0) {
+      // One relay at a time per schema, across replicas: two would publish different rows side by
+      // side, and an entity's later event could then reach its partition before an earlier one.
+      // The others find the lock taken and leave the rows to its holder (which drains them all).
+      const { rows: lock } = await client.query<{ held: boolean }>(`SELECT pg_try_advisory_xact_lock(hashtext($1)) AS held`, [`${this.schema}.outbox`]);
+      if (!lock[0]?.held) {
         await client.query('COMMIT');
         return 0;
       }
-      const events: OutgoingEvent[] = rows.map((r) => ({ topic: r.topic, key: r.key, value: JSON.stringify(r.value), headers: r.headers }));
+      const { rows: locked } = await client.query<{ seq: string; topic: TopicName; key: string; value: unknown; headers: Record<string, string> }>(
+        `SELECT seq, topic, key, value, headers FROM ${this.schema}.outbox
+         WHERE published_at IS NULL ORDER BY seq LIMIT $1 FOR UPDATE`,
+        [limit],
+      );
+      if (locked.length === 0) {
+        await client.query('COMMIT');
+        return 0;
+      }
+      // At most maxRelayBytes per produce request (at least one event): a partition's share of a
+      // request is one record batch, which the broker refuses over its message.max.bytes (1 MiB
+      // by default), and a refused batch would be retried, and refused, forever.
+      const events: OutgoingEvent[] = [];
+      let bytes = 0;
+      for (const r of locked) {
+        const e = { topic: r.topic, key: r.key, value: JSON.stringify(r.value), headers: r.headers };
+        bytes += Buffer.byteLength(e.value) + Buffer.byteLength(e.key) + Buffer.byteLength(JSON.stringify(e.headers));
+        if (events.length > 0 && bytes > maxRelayBytes) break;
+        events.push(e);
+      }
+      const rows = locked.slice(0, events.length);
       try {
         await this.producer.send(events);
       } catch (err) {
