@@ -266,3 +266,50 @@ test('two instances: only the one holding the run processes it, and a cancel on 
   expect(generator.calls).toHaveLength(2);
   expect(store.claimed.size).toBe(0);
 });
+
+test('a token budget that refuses the generations fails the run without recording items; resuming finishes it', async () => {
+  let budgetLeft = 1;
+  const { items, store, datasetId, service } = await setup(
+    (p, v) => (budgetLeft-- > 0 ? answerer(p, v) : new PeerServiceError('RATE_LIMITED', 'the project has used its daily token budget', {})),
+    1,
+  );
+  await items.add(datasetId, Array.from({ length: 3 }, (_, i) => ({ variables: { q: `q${i}` }, expectedOutput: null, expectedDocumentIds: [] })));
+  const run = await service.start(runInput(datasetId));
+  await service.settled(run.id);
+  expect((await service.get(run.id))!).toMatchObject({ status: 'FAILED', error: 'RATE_LIMITED: the project has used its daily token budget' });
+  expect(store.results).toHaveLength(1);
+  budgetLeft = Infinity;
+  await service.resume(run.id);
+  await service.settled(run.id);
+  expect((await service.get(run.id))!).toMatchObject({ status: 'SUCCEEDED', error: null });
+  expect(store.results.filter((r) => r.error !== null)).toEqual([]);
+});
+
+test('an unknown judge prompt fails the run (as the README says) instead of a JUDGE error on every item', async () => {
+  const { items, store, datasetId, service } = await setup((p, v) =>
+    p.name === 'judg' ? new PeerServiceError('NOT_FOUND', 'prompt judg not found', {}) : answerer(p, v),
+  );
+  await items.add(datasetId, [{ variables: { q: 'a' }, expectedOutput: 'answer a', expectedDocumentIds: [] }]);
+  const run = await service.start(runInput(datasetId, { metrics: ['EXACT_MATCH', 'JUDGE'], judgePrompt: { name: 'judg', version: null, alias: null } }));
+  await service.settled(run.id);
+  expect((await service.get(run.id))!).toMatchObject({ status: 'FAILED', error: 'NOT_FOUND: prompt judg not found' });
+  expect(store.results).toEqual([]);
+});
+
+test('a store failure outside an item ends the run FAILED with its cause, not RUNNING with nobody working on it', async () => {
+  const { items, store, datasetId, service } = await setup();
+  await items.add(datasetId, [{ variables: { q: 'a' }, expectedOutput: null, expectedDocumentIds: [] }]);
+  const pendingItems = store.pendingItems.bind(store);
+  let blips = 1;
+  store.pendingItems = async (run) => {
+    if (blips-- > 0) throw new UnavailableError('postgresql');
+    return pendingItems(run);
+  };
+  const run = await service.start(runInput(datasetId));
+  await service.settled(run.id);
+  expect((await service.get(run.id))!).toMatchObject({ status: 'FAILED', error: 'UNAVAILABLE: postgresql is unavailable' });
+  await service.resume(run.id);
+  await service.settled(run.id);
+  expect((await service.get(run.id))!).toMatchObject({ status: 'SUCCEEDED' });
+  expect(store.results).toHaveLength(1);
+});

@@ -138,6 +138,21 @@ describe('FeedbackService.submit', () => {
     expect(err).toBeInstanceOf(UnavailableError);
     expect((err as UnavailableError).dependency).toBe('kafka');
   });
+
+  it('a publish failure gives back every input\'s id, so that a retry with them records each feedback once', async () => {
+    const { service, publisher, store } = setup();
+    const own = '20000000-0000-4000-8000-0000000000aa';
+    publisher.fail = true;
+    const err = (await service.submitBatch([{ generationId: genId, thumbs: 'UP' }, { id: own, generationId: genId, score: 3 }]).catch((e: unknown) => e)) as UnavailableError;
+    const ids = err.details['ids'] as string[];
+    expect(ids).toHaveLength(2);
+    expect(ids[1]).toBe(own);
+    publisher.fail = false;
+    const retried = await service.submitBatch([{ id: ids[0], generationId: genId, thumbs: 'UP' }, { id: own, generationId: genId, score: 3 }]);
+    expect(retried.map((f) => f.id)).toEqual(ids);
+    await service.apply(publisher.published.splice(0));
+    expect([...store.feedback.keys()].sort()).toEqual([...ids].sort());
+  });
 });
 
 describe('FeedbackService.submitBatch', () => {

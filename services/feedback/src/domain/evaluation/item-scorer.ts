@@ -1,7 +1,7 @@
 // Scores one dataset item: generates the output through the generation service, then computes
 // each requested metric from it. A metric that cannot be computed for the item records an error
 // for that metric; it never gets a made-up value.
-import { DomainError, UnreachableCaseError } from '@llmops/platform';
+import { UnreachableCaseError } from '@llmops/platform';
 import type { DatasetItem } from '../dataset-items';
 import { describeError, isRunLevelError } from './errors';
 import type { EvaluationMetric, EvaluationRun, ItemResult, MetricScore } from './model';
@@ -17,8 +17,9 @@ export interface ScorerDeps {
 type Scored = Omit<ItemResult, 'createdAt'>;
 
 /**
- * Throws for run-level failures (a peer that cannot be reached, an unknown prompt) and when the
- * signal aborts: such items stay unscored so a resumed run does them.
+ * Throws for run-level failures (a peer that cannot be reached, an unknown prompt, a refused
+ * budget: isRunLevelError), for the item's generation and its judge alike, and when the signal
+ * aborts: such items stay unscored so a resumed run does them.
  */
 export async function scoreItem(run: EvaluationRun, item: DatasetItem, deps: ScorerDeps, signal: AbortSignal): Promise<Scored> {
   const now = deps.now ?? Date.now;
@@ -84,7 +85,9 @@ async function scoreMetric(
         throw new UnreachableCaseError(metric);
     }
   } catch (err) {
-    if (signal.aborted || err instanceof UnreachableCaseError || (err instanceof DomainError && err.code === 'UNAVAILABLE')) throw err;
+    // The judge's prompt unknown, its generation refused for the budget: the run's problem, as for
+    // the item's own generation (an item recorded with it would never be scored again).
+    if (signal.aborted || err instanceof UnreachableCaseError || isRunLevelError(err)) throw err;
     return failure(describeError(err));
   }
 }

@@ -4,7 +4,7 @@
 // one project's: its stores are bounded to the project, and its background work acts for it (so
 // calls to peers sign it); the jobs of all projects are shared (RunJobs).
 import { z } from 'zod';
-import { ConflictError, InputError, NotFoundError, runAs, serviceIdentity } from '@llmops/platform';
+import { ConflictError, InputError, NotFoundError, retryWithBackoff, runAs, serviceIdentity } from '@llmops/platform';
 import type { DatasetItemStore } from '../dataset-items';
 import { compareResults, type RunComparison } from './comparison';
 import { describeError } from './errors';
@@ -161,8 +161,27 @@ export class EvaluationRunService {
     }
     try {
       await this.process(id, signal);
+    } catch (err) {
+      // The store failed outside an item (a status change, the list of pending items, the final
+      // status), most likely a database blip: the run must not stay RUNNING with nobody working
+      // on it. It ends FAILED, with the cause, to be resumed. (On shutdown it stays RUNNING: the
+      // next start resumes it.)
+      if (!signal.aborted) await this.failAfterCrash(id, err);
+      throw err;
     } finally {
-      await release();
+      await release().catch((err: unknown) => this.deps.log.error({ runId: id, err }, 'could not release the evaluation run'));
+    }
+  }
+
+  private async failAfterCrash(id: string, cause: unknown): Promise<void> {
+    try {
+      await retryWithBackoff(() => this.deps.store.transition(id, ['PENDING', 'RUNNING'], 'FAILED', describeError(cause)), {
+        maxAttempts: 6,
+        initialMs: 500,
+        maxMs: 10_000,
+      });
+    } catch (err) {
+      this.deps.log.error({ runId: id, err }, 'could not mark the crashed evaluation run FAILED: it reads RUNNING until the service restarts');
     }
   }
 

@@ -80,7 +80,12 @@ export class FeedbackService {
       try {
         await this.deps.publisher.publish(events);
       } catch (err) {
-        throw err instanceof UnavailableError ? err : new UnavailableError('kafka', { cause: err });
+        // Part of the batch may have been written (one request per partition leader, or a request
+        // written whose answer was lost): the ids the service assigned go back with the error, so
+        // that a retry with them records each feedback once.
+        const unavailable = err instanceof UnavailableError ? err : new UnavailableError('kafka', { cause: err });
+        Object.assign(unavailable.details, { ids: results.map((r) => r.id) });
+        throw unavailable;
       }
     }
     this.count(events, 'accepted');
