@@ -8,6 +8,8 @@ test('names the variable path or the query holding a NUL character', () => {
   expect(field({ query: '{ a }', variables: { i: { name: 'ok', tags: ['x', 'a\u0000b'] } } })).toBe('i.tags.1');
   expect(field({ query: '{ a(x: "\\u0000") }' })).toBe('query');
   expect(field({ query: '{ a(x: "\u0000") }' })).toBe('query');
+  expect(field({ query: '{ a(x: "\\u{0}") }' })).toBe('query');
+  expect(field({ query: '{ a(x: "\\u{000000}") }' })).toBe('query');
   expect(field({ query: '{ a }', variables: { 'k\u0000': 1 } })).toBe('k\u0000');
   expect(findUnstorableText({ query: '{ a }', variables: { s: 'a\u0000' } })?.found).toMatch(/NUL/);
 });

@@ -26,8 +26,9 @@ export function findUnstorableText(body: unknown): UnstorableText | undefined {
   if (typeof body !== 'object' || body === null) return undefined;
   const { query, variables } = body as { query?: unknown; variables?: unknown };
   if (typeof query === 'string') {
-    // The document may hold a raw NUL or a \u0000 escape (not an escaped backslash before "u0000").
-    const found = /(^|[^\\])(\\\\)*\\u0000/.test(query) ? nul : problemOf(query);
+    // The document may hold a raw NUL or an escape of one, \u0000 or (GraphQL 16's variable width)
+    // \u{0}, \u{000000}, ... (not an escaped backslash before "u0000").
+    const found = /(^|[^\\])(\\\\)*\\u(0000|\{0+\})/.test(query) ? nul : problemOf(query);
     if (found) return { field: 'query', found };
   }
   return find(variables, []);
