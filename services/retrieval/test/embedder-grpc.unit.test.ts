@@ -55,6 +55,20 @@ test("the encoder's refusals become typed errors naming the text or model", asyn
   await expect(embedder.embed(null, 'DOCUMENT', ['a'])).rejects.toBeInstanceOf(UnavailableError);
 });
 
+test('an encoder that fails without refusing a text is unavailable, not a failed document', async () => {
+  // INTERNAL and UNKNOWN say nothing about the texts: ingestion must wait and retry (a raw error
+  // would dead-letter every document of the batch) and a search must be UNAVAILABLE, not a 500.
+  for (const code of [status.INTERNAL, status.UNKNOWN, status.FAILED_PRECONDITION, status.PERMISSION_DENIED]) {
+    handler = rejectWith(code, 'onnx session failed', {});
+    const err = await embedder.embed(null, 'DOCUMENT', ['a']).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UnavailableError);
+    expect(err).toMatchObject({ dependency: 'encoder' });
+  }
+  // A response whose vectors do not unpack is a malfunction too.
+  handler = (_call, cb) => cb(null, { model: 'm', dimensions: 3, vectors: Buffer.alloc(5), tokenCounts: [], truncated: [] });
+  await expect(embedder.embed(null, 'DOCUMENT', ['a'])).rejects.toBeInstanceOf(UnavailableError);
+});
+
 test("the caller's abort cancels the call on the wire and rejects with its reason", async () => {
   let cancelled = false;
   let received = false;

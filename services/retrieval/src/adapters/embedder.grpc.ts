@@ -43,15 +43,16 @@ export class GrpcEmbedder implements Embedder {
   }
 }
 
+/**
+ * Only refusals tied to the request (a text, the model) are the caller's to act on; anything else
+ * the encoder answers (INTERNAL, UNKNOWN, an outage, a response that does not unpack) says nothing
+ * about the texts, so it is UnavailableError: ingestion waits and retries rather than
+ * dead-lettering every document of the batch, and a search is UNAVAILABLE, not a 500.
+ */
 function translate(err: ServiceError, model: string | null): Error {
-  if (typeof err.code !== 'number') return err;
+  if (typeof err.code !== 'number') return new UnavailableError('encoder', { cause: err });
   const details = detailsOf(err);
   switch (err.code) {
-    case status.UNAVAILABLE:
-    case status.DEADLINE_EXCEEDED:
-    case status.RESOURCE_EXHAUSTED:
-    case status.CANCELLED:
-      return new UnavailableError('encoder', { cause: err });
     case status.NOT_FOUND:
       return new UnknownReferenceError('EmbeddingModel', model ?? '(default)', 'model', Array.isArray(details['known']) ? (details['known'] as string[]) : undefined);
     case status.INVALID_ARGUMENT: {
@@ -62,7 +63,7 @@ function translate(err: ServiceError, model: string | null): Error {
       return new InputError(`encoder: ${err.details}`, field || 'model');
     }
     default:
-      return err;
+      return new UnavailableError('encoder', { cause: err });
   }
 }
 

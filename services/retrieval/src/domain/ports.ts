@@ -24,7 +24,8 @@ export interface Embeddings {
 }
 
 /**
- * The encoder. Throws UnavailableError('encoder') when it cannot be reached, EncoderRejection
+ * The encoder. Throws UnavailableError('encoder') when it cannot be reached or fails without
+ * refusing a text (INTERNAL, UNKNOWN, a malformed response), EncoderRejection
  * when it refuses a text (naming it), UnknownModelError for a model it does not serve.
  */
 export interface Embedder {
