@@ -1,6 +1,6 @@
 // The keyword analysis done before Elasticsearch: Porter's reference examples and stop words.
-import { keywordTerms, maxRememberedStems } from '../src/adapters/keyword-terms';
-import { porterStem } from '../src/adapters/porter-stemmer';
+import { keywordTerms, maxRememberedStems, rememberedStems } from '../src/adapters/keyword-terms';
+import { maxStemmedLength, porterStem } from '../src/adapters/porter-stemmer';
 
 test.each([
   ['caresses', 'caress'], ['ponies', 'poni'], ['cats', 'cat'], ['feed', 'feed'], ['agreed', 'agre'], ['plastered', 'plaster'],
@@ -31,4 +31,27 @@ test('remembered stems give the same terms, also once more words were seen than 
     expect(keywordTerms(words.join(' '))).toBe(words.map(porterStem).join(' '));
   }
   expect(keywordTerms(sentence)).toBe(expected);
+});
+
+test("runs of y are read in linear time: Porter's y rule, and no recursion through the run", () => {
+  // A y after a consonant is a vowel, after a vowel (or first) a consonant: the rule alternates.
+  expect(porterStem('sayings')).toBe('sai');
+  expect(porterStem('yyyying')).toBe('yyyi');
+  expect(porterStem('toyyyyed')).toBe('toyyyi');
+  // Recursing through the run overflowed the stack at ~20,000 y's after seconds of work.
+  const started = Date.now();
+  expect(porterStem('y'.repeat(maxStemmedLength))).toBe('y'.repeat(maxStemmedLength - 1) + 'i');
+  expect(porterStem('y'.repeat(20_000) + 'ing')).toBe('y'.repeat(20_000) + 'ing');
+  expect(keywordTerms(`${'y'.repeat(200_000)} relational`)).toBe(`${'y'.repeat(200_000)} relat`);
+  expect(Date.now() - started).toBeLessThan(1_000);
+});
+
+test('tokens longer than can be stemmed are indexed as they are and not remembered', () => {
+  const long = 'relational'.repeat(7);
+  expect(long.length).toBeGreaterThan(maxStemmedLength);
+  expect(porterStem(long)).toBe(long);
+  keywordTerms('warmup');
+  const before = rememberedStems();
+  expect(keywordTerms(`${long} ${long}x`)).toBe(`${long} ${long}x`);
+  expect(rememberedStems()).toBe(before);
 });

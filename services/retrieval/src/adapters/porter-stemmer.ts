@@ -3,29 +3,56 @@
 // analysis-common module (no stemmers), so keyword terms are stemmed here before indexing and
 // searching (see keyword-terms.ts).
 
+/**
+ * Longer words are left as they are: no English word comes near, and what does (hashes, base64,
+ * a run of one letter) gains nothing from stemming but would cost time.
+ */
+export const maxStemmedLength = 64;
+
+const isVowelLetter = (c: string) => c === 'a' || c === 'e' || c === 'i' || c === 'o' || c === 'u';
+
+/**
+ * Porter's consonant: not a, e, i, o, u, and not a y that follows a consonant. Within a run of
+ * y's the answer alternates from the letter before the run, so it is read off that letter (a loop
+ * back over the run, never a recursion through it).
+ */
 const isConsonantAt = (w: string, i: number): boolean => {
   const c = w[i]!;
-  if ('aeiou'.includes(c)) return false;
-  if (c === 'y') return i === 0 ? true : !isConsonantAt(w, i - 1);
-  return true;
+  if (c !== 'y') return !isVowelLetter(c);
+  let j = i - 1;
+  while (j >= 0 && w[j] === 'y') j--;
+  // The run's first y is a consonant at the start of the word or after a vowel.
+  const firstIsConsonant = j < 0 || isVowelLetter(w[j]!);
+  return (i - j - 1) % 2 === 0 ? firstIsConsonant : !firstIsConsonant;
 };
+
+/** isConsonantAt for every position, in one pass. */
+function consonants(w: string): boolean[] {
+  const flags = new Array<boolean>(w.length);
+  for (let i = 0; i < w.length; i++) {
+    const c = w[i]!;
+    flags[i] = c === 'y' ? i === 0 || !flags[i - 1] : !isVowelLetter(c);
+  }
+  return flags;
+}
 
 /** m in [C](VC)^m[V]: the number of vowel-consonant sequences of the stem. */
 function measure(stem: string): number {
+  const consonant = consonants(stem);
   let m = 0;
   let i = 0;
   const n = stem.length;
-  while (i < n && isConsonantAt(stem, i)) i++;
+  while (i < n && consonant[i]) i++;
   while (i < n) {
-    while (i < n && !isConsonantAt(stem, i)) i++;
+    while (i < n && !consonant[i]) i++;
     if (i >= n) break;
-    while (i < n && isConsonantAt(stem, i)) i++;
+    while (i < n && consonant[i]) i++;
     m++;
   }
   return m;
 }
 
-const hasVowel = (stem: string) => [...stem].some((_, i) => !isConsonantAt(stem, i));
+const hasVowel = (stem: string) => consonants(stem).some((consonant) => !consonant);
 const endsDoubleConsonant = (w: string) => w.length >= 2 && w[w.length - 1] === w[w.length - 2] && isConsonantAt(w, w.length - 1);
 /** *o: the stem ends consonant-vowel-consonant, the last not w, x or y. */
 const endsCvc = (w: string) => {
@@ -78,9 +105,9 @@ const step3Rules: Array<[string, string]> = [
 ];
 const step4Suffixes = ['al', 'ance', 'ence', 'er', 'ic', 'able', 'ible', 'ant', 'ement', 'ment', 'ent', 'ion', 'ou', 'ism', 'ate', 'iti', 'ous', 'ive', 'ize'];
 
-/** Stems one lower-case word; words of one or two letters are left alone. */
+/** Stems one lower-case word; words of one or two letters, or over maxStemmedLength, are left alone. */
 export function porterStem(word: string): string {
-  if (word.length <= 2) return word;
+  if (word.length <= 2 || word.length > maxStemmedLength) return word;
   let w = word;
   // Step 1a
   if (w.endsWith('sses')) w = w.slice(0, -2);
