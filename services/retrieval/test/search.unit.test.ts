@@ -88,6 +88,12 @@ test('a filter on an unknown field or with a value of the wrong type is an Input
   expect(unknown).toMatchObject({ field: 'filters.0.field', details: { known: ['kind', 'year'] } });
   const wrongType = await search.search(P, req('x', { filters: [{ field: 'year', kind: 'term', anyOf: ['recent'] }] })).catch((e: unknown) => e);
   expect(wrongType).toMatchObject({ field: 'filters.0.anyOf.0' });
+  // Not finite: JSON would send null, an open bound that matches every document.
+  for (const bound of [Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, Number.NaN]) {
+    const err = await search.search(P, req('x', { filters: [{ field: 'year', kind: 'range', lte: 2020, gte: bound }] })).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(InputError);
+    expect(err).toMatchObject({ field: 'filters.0.range.gte' });
+  }
 });
 
 test('bad requests are InputErrors naming the field; an unknown collection is NOT_FOUND', async () => {

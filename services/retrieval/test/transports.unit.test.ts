@@ -84,6 +84,15 @@ test('bad requests are INVALID_ARGUMENT / NOT_FOUND / UNAVAILABLE with the field
     details: { field: 'filters.0.field' },
   });
   expect(await fail({ filters: [{ field: 'year', anyOf: [], range: undefined }] })).toMatchObject({ details: { field: 'filters.0' } });
+  // A double on the wire can be NaN or ±Infinity, which JSON (and so Elasticsearch) would read as an open bound.
+  for (const value of [Number.POSITIVE_INFINITY, Number.NaN]) {
+    const range = { gt: undefined, gte: { kind: { $case: 'numberValue' as const, value } }, lt: undefined, lte: undefined };
+    expect(await fail({ filters: [{ field: 'year', anyOf: [], range }] })).toMatchObject({ code: status.INVALID_ARGUMENT, details: { field: 'filters.0.range.gte' } });
+  }
+  expect(await fail({ filters: [{ field: 'year', anyOf: [{ kind: { $case: 'numberValue', value: Number.NEGATIVE_INFINITY } }], range: undefined }] })).toMatchObject({
+    code: status.INVALID_ARGUMENT,
+    details: { field: 'filters.0.anyOf.0' },
+  });
   expect(await fail({ mode: pb.SearchMode.SEARCH_MODE_HYDE })).toMatchObject({ code: status.UNAVAILABLE, details: { dependency: 'generation' } });
 });
 

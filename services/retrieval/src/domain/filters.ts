@@ -39,6 +39,8 @@ function termValue(type: MetadataFieldType, v: ScalarValue, at: string, field: s
   switch (type) {
     case 'number':
       if (typeof v !== 'number') throw wrong('a number');
+      // NaN and ±Infinity would reach Elasticsearch as null (JSON), an open bound.
+      if (!Number.isFinite(v)) throw new InputError(`${at}: must be a finite number (got ${String(v)})`, at);
       return v;
     case 'boolean':
       if (typeof v !== 'boolean') throw wrong('true or false');

@@ -135,6 +135,9 @@ export function validateFilters(filters: MetadataFilter[]): MetadataFilter[] {
       for (const b of bounds) {
         const v = f[b];
         if (typeof v !== 'string' && typeof v !== 'number') throw new InputError(`${at}.range.${b}: must be a number or a string`, `${at}.range.${b}`);
+        // NaN and ±Infinity (a gRPC double can carry them) would reach Elasticsearch as null, an
+        // open bound: `gte: Infinity` would match every document.
+        if (typeof v === 'number' && !Number.isFinite(v)) throw new InputError(`${at}.range.${b}: must be a finite number (got ${String(v)})`, `${at}.range.${b}`);
       }
     }
   });
