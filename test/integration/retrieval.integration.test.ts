@@ -213,6 +213,17 @@ test('term and range filters on metadata apply in every mode; an unknown field i
   expect(wrongType.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'filters.0.anyOf.0' });
 });
 
+test('metadata numbers are doubles: a decimal after a whole number is filtered by its value, not a truncated one', async () => {
+  const name = unique('it-numbers');
+  await createCollection(name);
+  // The first document decides the field's mapping: a whole number would have made it a long.
+  expect((await completed((await ingest(name, [{ id: 'four', text: 'a good film', metadata: { rating: 4 } }])).id)).processed).toBe(1);
+  expect((await completed((await ingest(name, [{ id: 'four-and-a-half', text: 'a better film', metadata: { rating: 4.5 } }])).id)).processed).toBe(1);
+  const res = await search(name, 'film', 'KEYWORD', { f: [{ field: 'rating', range: { gte: 4.5 } }] });
+  expect(res.errors).toBeUndefined();
+  expect(res.data!.search.hits.map((h) => h.document.id)).toEqual(['four-and-a-half']);
+});
+
 test('ingestion is idempotent by id; a failing document is dead-lettered with its reason while the rest are indexed', async () => {
   const name = unique('it-ingest');
   await createCollection(name);

@@ -6,7 +6,9 @@
 // kept out of _source too: searches read it from the vector index, and parsing and storing 384
 // floats as JSON a second time cost Elasticsearch a fifth of its indexing CPU (and every fetch of a
 // hit's title and text decompressed them). Metadata strings map
-// to keyword so that term and range filters are exact.
+// to keyword so that term and range filters are exact, and metadata numbers to double whether the
+// first one seen is whole or not: left to Elasticsearch, a first `4` maps the field as long and a
+// later `4.5` is indexed as 4 (its _source keeps 4.5), so a range `gte: 4.5` would miss it.
 import type { Collection, CollectionRef } from '../domain/model';
 
 export interface VectorIndexOptions {
@@ -44,6 +46,8 @@ export function collectionIndexBody(collection: Collection, vectors: VectorIndex
       },
       dynamic_templates: [
         { metadata_strings: { path_match: 'metadata.*', match_mapping_type: 'string' as const, mapping: { type: 'keyword', ignore_above: 1024 } } },
+        { metadata_whole_numbers: { path_match: 'metadata.*', match_mapping_type: 'long' as const, mapping: { type: 'double' } } },
+        { metadata_fractions: { path_match: 'metadata.*', match_mapping_type: 'double' as const, mapping: { type: 'double' } } },
       ],
       properties: {
         title: { type: 'text' as const, index: false },
