@@ -21,3 +21,10 @@ test('graded relevance, averaging over queries, and a relevant document outside 
   expect(r.recallAt100).toBe(1);
   expect(topK([0.1, 0.9, 0.5, 0.9], 3)).toEqual([1, 3, 2]);
 });
+
+test('nDCG@10 gains are linear in the grade, as BEIR (pytrec_eval ndcg_cut) computes them', () => {
+  const docs = [v(1, 0), v(0.8, 0.6)];
+  // Grade 1 ranked above grade 2: (1 + 2/log2 3) / (2 + 1/log2 3), not 2^grade - 1 gains' (1 + 3/log2 3) / (3 + 1/log2 3).
+  const r = evaluateRanking([v(1, 0)], docs, [new Map([[0, 1], [1, 2]])]);
+  expect(r.ndcgAt10).toBeCloseTo((1 + 2 / Math.log2(3)) / (2 + 1 / Math.log2(3)), 10);
+});

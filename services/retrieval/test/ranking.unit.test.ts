@@ -30,3 +30,9 @@ test('nDCG@10, MRR@10 and recall@100 match hand-computed values', () => {
   expect(m['recall@100']).toBeCloseTo((1 + 1 + 0) / 3, 4);
   expect(m.queries).toBe(3);
 });
+
+test('nDCG@10 gains are linear in the grade, as BEIR (pytrec_eval ndcg_cut) computes them', () => {
+  // Grades 1 then 2 where 2 then 1 was ideal: (1 + 2/log2 3) / (2 + 1/log2 3); with 2^grade - 1 gains it would be 0.76.
+  const m = rankingMetrics([['one', 'two']], [new Map([['one', 1], ['two', 2]])]);
+  expect(m['ndcg@10']).toBeCloseTo((1 + 2 / Math.log2(3)) / (2 + 1 / Math.log2(3)), 4);
+});

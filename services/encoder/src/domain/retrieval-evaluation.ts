@@ -1,5 +1,6 @@
 // Ranking quality of an embedding model on a labelled retrieval set (BEIR style): every query
-// against the whole corpus by cosine, scored with nDCG@10, MRR@10 and recall@100.
+// against the whole corpus by cosine, scored with nDCG@10 (linear gains, gain = grade, as BEIR's
+// pytrec_eval ndcg_cut), MRR@10 and recall@100.
 import { dot } from './vectors';
 
 export interface RankingMetrics {
@@ -22,11 +23,12 @@ export function evaluateRanking(queries: Float32Array[], documents: Float32Array
     for (let j = 0; j < documents.length; j++) scores[j] = dot(q, documents[j]!);
     const top = topK(scores, 100);
     const rel = relevance[i]!;
-    const dcg = top.slice(0, 10).reduce((s, j, rank) => s + (2 ** (rel.get(j) ?? 0) - 1) / Math.log2(rank + 2), 0);
+    const dcg = top.slice(0, 10).reduce((s, j, rank) => s + (rel.get(j) ?? 0) / Math.log2(rank + 2), 0);
     const ideal = [...rel.values()]
+      .filter((g) => g > 0)
       .sort((a, b) => b - a)
       .slice(0, 10)
-      .reduce((s, g, rank) => s + (2 ** g - 1) / Math.log2(rank + 2), 0);
+      .reduce((s, g, rank) => s + g / Math.log2(rank + 2), 0);
     ndcg += ideal > 0 ? dcg / ideal : 0;
     const first = top.slice(0, 10).findIndex((j) => (rel.get(j) ?? 0) > 0);
     mrr += first >= 0 ? 1 / (first + 1) : 0;

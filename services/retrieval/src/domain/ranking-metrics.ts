@@ -1,5 +1,6 @@
-// Ranking quality against graded relevance judgments (BEIR's measures): nDCG@10 with gains
-// 2^grade - 1, MRR@10 and recall@100, averaged over the judged queries.
+// Ranking quality against graded relevance judgments (BEIR's measures): nDCG@10 with linear gains
+// (gain = grade, as pytrec_eval's ndcg_cut, which BEIR runs), MRR@10 and recall@100, averaged over
+// the judged queries. On binary judgments (SciFact) linear and 2^grade - 1 gains are the same.
 
 export interface RankingMetrics {
   'ndcg@10': number;
@@ -16,12 +17,12 @@ export function rankingMetrics(ranked: string[][], relevant: Array<Map<string, n
   ranked.forEach((ids, i) => {
     const rel = relevant[i]!;
     const grade = (id: string) => rel.get(id) ?? 0;
-    const dcg = ids.slice(0, 10).reduce((s, id, r) => s + (2 ** grade(id) - 1) / Math.log2(r + 2), 0);
+    const dcg = ids.slice(0, 10).reduce((s, id, r) => s + grade(id) / Math.log2(r + 2), 0);
     const ideal = [...rel.values()]
       .filter((g) => g > 0)
       .sort((a, b) => b - a)
       .slice(0, 10)
-      .reduce((s, g, r) => s + (2 ** g - 1) / Math.log2(r + 2), 0);
+      .reduce((s, g, r) => s + g / Math.log2(r + 2), 0);
     ndcg += ideal > 0 ? dcg / ideal : 0;
     const first = ids.slice(0, 10).findIndex((id) => grade(id) > 0);
     mrr += first >= 0 ? 1 / (first + 1) : 0;
