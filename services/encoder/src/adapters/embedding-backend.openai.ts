@@ -48,20 +48,40 @@ export class OpenAiEmbeddingBackend implements EmbeddingBackend {
       const detail = (await res.text().catch(() => '')).slice(0, 300);
       throw new UnavailableError(dependency, { cause: new Error(`HTTP ${res.status}: ${detail}`) });
     }
-    const body = (await res.json()) as EmbeddingsResponse;
-    const data = body.data ?? [];
-    if (data.length !== batch.length) throw new Error(`${dependency} answered ${data.length} embeddings for ${batch.length} inputs`);
-    const vectors = new Array<Float32Array>(batch.length);
-    for (const item of data) {
-      if (!Number.isInteger(item.index) || item.index < 0 || item.index >= batch.length) {
-        throw new Error(`${dependency} answered index ${item.index} for ${batch.length} inputs`);
-      }
-      if (item.embedding.length !== this.spec.dimensions) {
-        throw new Error(`${dependency} answered ${item.embedding.length} dimensions; ${this.spec.name} has ${this.spec.dimensions}`);
-      }
-      vectors[item.index] = Float32Array.from(item.embedding);
+    // Past the headers the server can still fail us: a body that times out or breaks off, a page
+    // that is not JSON (a proxy's HTML with status 200), an answer of the wrong shape. None of it
+    // is the caller's doing, so it is UNAVAILABLE like an outage, with what was wrong as the cause.
+    const wrong = (what: string, cause?: unknown) => new UnavailableError(dependency, { cause: new Error(`${dependency} ${what}`, { cause }) });
+    let text: string;
+    try {
+      text = await res.text();
+    } catch (err) {
+      throw wrong(`failed while sending its answer: ${(err as Error).message}`, err);
     }
-    for (let i = 0; i < batch.length; i++) if (!vectors[i]) throw new Error(`${dependency} answered no embedding for input ${i}`);
+    let body: EmbeddingsResponse;
+    try {
+      body = JSON.parse(text) as EmbeddingsResponse;
+    } catch (err) {
+      throw wrong(`answered HTTP ${res.status} that is not JSON (${res.headers.get('content-type') ?? 'no content type'}): ${text.slice(0, 200)}`, err);
+    }
+    const data: unknown = body?.data;
+    if (!Array.isArray(data)) throw wrong('answered no data array');
+    if (data.length !== batch.length) throw wrong(`answered ${data.length} embeddings for ${batch.length} inputs`);
+    const vectors = new Array<Float32Array>(batch.length);
+    for (const item of data as Array<Partial<NonNullable<EmbeddingsResponse['data']>[number]> | null>) {
+      const index = item?.index;
+      if (typeof index !== 'number' || !Number.isInteger(index) || index < 0 || index >= batch.length) {
+        throw wrong(`answered index ${String(index)} for ${batch.length} inputs`);
+      }
+      const embedding: unknown = item?.embedding;
+      if (!Array.isArray(embedding)) throw wrong(`answered no embedding array for input ${index}`);
+      if (embedding.length !== this.spec.dimensions) {
+        throw wrong(`answered ${embedding.length} dimensions; ${this.spec.name} has ${this.spec.dimensions}`);
+      }
+      if (!embedding.every((x) => typeof x === 'number' && Number.isFinite(x))) throw wrong(`answered an embedding for input ${index} that is not all finite numbers`);
+      vectors[index] = Float32Array.from(embedding as number[]);
+    }
+    for (let i = 0; i < batch.length; i++) if (!vectors[i]) throw wrong(`answered no embedding for input ${i}`);
     return vectors;
   }
 
