@@ -25,6 +25,11 @@ export interface Graph {
   readonly outputNames: readonly string[];
   run(feeds: GraphFeeds): Promise<GraphOutput>;
   release(): Promise<void>;
+  /**
+   * Why the graph can run no more (its worker thread died, or it was released); null or absent
+   * while it can. A graph on this thread never breaks.
+   */
+  readonly broken?: Error | null;
 }
 
 export function loadGraph(modelPath: string, options: GraphOptions): Promise<Graph>;

@@ -67,3 +67,14 @@ test('runs after release fail with the model named; release twice is fine', asyn
   await session.release();
   await expect(session.run(feeds(1, 8))).rejects.toThrow(`${modelPath}: the model was released`);
 });
+
+test('a session whose worker thread died says so (broken), so that the pool passes it over', async () => {
+  const session = await WorkerSession.load(modelPath, options);
+  expect(session.broken).toBeNull();
+  // The worker thread dies under the session (as on a crash in the native runtime).
+  await (session as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate();
+  await new Promise((r) => setImmediate(r));
+  expect(session.broken?.message).toMatch(/worker thread exited/);
+  await expect(session.run(feeds(1, 8))).rejects.toThrow('worker thread exited');
+  await session.release();
+});

@@ -66,6 +66,11 @@ export class WorkerSession implements Graph {
     });
   }
 
+  /** Set once the worker died or the graph was released: every run fails with it from then on. */
+  get broken(): Error | null {
+    return this.failure;
+  }
+
   run(feeds: GraphFeeds): Promise<GraphOutput> {
     if (this.failure) return Promise.reject(this.failure);
     const id = this.nextId++;
