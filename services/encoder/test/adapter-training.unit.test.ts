@@ -47,6 +47,10 @@ test('training reduces the in-batch loss on the training pairs and improves held
   expect(trained.selectedEpoch).toBeGreaterThan(0);
 });
 
+test('training without validation pairs is refused: it would keep epoch 0, the identity', async () => {
+  await expect(trainLinearAdapter(syntheticSet(64, 0), options)).rejects.toThrow('needs validation pairs');
+});
+
 test('between epochs of equal validation MRR@10, the one with the lower validation loss is kept', async () => {
   const set = syntheticSet(64, 8, 'squashed');
   const trained = await trainLinearAdapter(set, { ...options, epochs: 5, learningRate: 0.005 });

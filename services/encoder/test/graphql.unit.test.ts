@@ -96,6 +96,9 @@ test.each([
   ['the test split', `mutation { trainQueryAdapter(input: { name: "x", split: "test" }) { id } }`, 'BAD_USER_INPUT', 'input.split'],
   ['an unknown data set', `mutation { trainQueryAdapter(input: { name: "x", dataset: "nope" }) { id } }`, 'NOT_FOUND', 'input.dataset'],
   ['a bad adapter name', `mutation { trainQueryAdapter(input: { name: "../x", dataset: "scifact-small" }) { id } }`, 'BAD_USER_INPUT', 'input.name'],
+  // No held-out query: no epoch could beat epoch 0, the identity, so the "new" version would do nothing.
+  ['no validation queries', `mutation { trainQueryAdapter(input: { name: "x", dataset: "scifact-small", validationFraction: 0 }) { id } }`, 'BAD_USER_INPUT', 'input.validationFraction'],
+  ['too few queries to hold one out', `mutation { trainQueryAdapter(input: { name: "x", dataset: "scifact-small", validationFraction: 0.001 }) { id } }`, 'BAD_USER_INPUT', 'input.validationFraction'],
 ])('%s is a typed error naming the field', async (_, query, code, field) => {
   const r = await run(query);
   expect(r.errors).toHaveLength(1);

@@ -197,6 +197,9 @@ function betterThan(a: RetrievalMetrics, b: RetrievalMetrics): boolean {
 }
 
 export async function trainLinearAdapter(set: AdapterTrainingSet, options: TrainingOptions, hooks: TrainingHooks = {}): Promise<TrainedAdapter> {
+  // The epoch is chosen on the validation pairs: without them epoch 0, the identity, would always be kept.
+  if (set.validation.length === 0) throw new Error('adapter training needs validation pairs to choose the epoch on');
+  if (set.train.length === 0) throw new Error('adapter training needs training pairs');
   const d = set.dimensions;
   const random = seededRandom(options.seed);
   const relevant = relevanceOf([...set.train, ...set.validation]);

@@ -104,6 +104,7 @@ export class TrainingJobs {
       data = await this.data.load(request.dataset, 'train');
       if (!data) throw new UnknownReferenceError('Dataset', request.dataset, 'input.dataset', await this.data.list());
       if (data.pairs.length < 2) throw new InputError(`input.dataset: ${request.dataset} has fewer than 2 training pairs`, 'input.dataset');
+      splitQueries(data, options, request.dataset);
     } catch (err) {
       this.busy = false;
       throw err;
@@ -169,9 +170,7 @@ export class TrainingJobs {
     request: TrainAdapterRequest,
     options: TrainingOptions & { validationFraction: number },
   ): Promise<void> {
-    // Hold out whole queries, so that validation measures queries the adapter has not seen.
-    const queryIds = shuffle([...new Set(data.pairs.map((p) => p.queryId))].sort(), seededRandom(options.seed));
-    const heldOut = new Set(queryIds.slice(0, Math.round(queryIds.length * options.validationFraction)));
+    const { queryIds, heldOut } = splitQueries(data, options, request.dataset);
     const documentIds = [...new Set(data.pairs.map((p) => p.documentId))];
     const docIndex = new Map(documentIds.map((id, i) => [id, i]));
     const queryIndex = new Map(queryIds.map((id, i) => [id, i]));
@@ -255,6 +254,32 @@ export class TrainingJobs {
       finishedAt: this.now(),
     });
   }
+}
+
+/**
+ * Holds out whole queries, so that validation measures queries the adapter has not seen. The kept
+ * epoch is chosen on them: with none held out every epoch would score alike and epoch 0, the
+ * identity, would be kept, a new version that changes nothing reported as a success. So a job
+ * that would hold out no query (validationFraction 0, or too few queries for it), or leave none
+ * to train on, is refused naming validationFraction.
+ */
+function splitQueries(data: TrainingData, options: { validationFraction: number; seed: number }, dataset: string) {
+  const queryIds = shuffle([...new Set(data.pairs.map((p) => p.queryId))].sort(), seededRandom(options.seed));
+  const held = Math.round(queryIds.length * options.validationFraction);
+  if (held === 0) {
+    throw new InputError(
+      `input.validationFraction: ${options.validationFraction} of the ${queryIds.length} queries of ${dataset} holds out none to choose the epoch on; ` +
+        `give at least ${Math.min(0.5, Math.ceil((0.5 / queryIds.length) * 1000) / 1000)}`,
+      'input.validationFraction',
+    );
+  }
+  if (held >= queryIds.length) {
+    throw new InputError(
+      `input.validationFraction: ${options.validationFraction} of the ${queryIds.length} queries of ${dataset} leaves none to train on; the data set needs more queries`,
+      'input.validationFraction',
+    );
+  }
+  return { queryIds, heldOut: new Set(queryIds.slice(0, held)) };
 }
 
 function validateTrainRequest(r: TrainAdapterRequest): TrainingOptions & { validationFraction: number } {
