@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { credentials, status, type ServiceError } from '@grpc/grpc-js';
 import { retrievalV1 as pb } from '@llmops/contracts';
 import { callUnary } from '@llmops/platform';
@@ -245,6 +246,38 @@ test('ingestion is idempotent by id; a failing document is dead-lettered with it
     async () => (await gql<{ collection: { documentCount: number } }>(`query($n: String!) { collection(name: $n) { documentCount } }`, { n: name })).data!.collection.documentCount === 2,
     { timeoutMs: 10_000, what: 'two documents (a replaced, b failed, c added)' },
   );
+});
+
+test('a collection deleted during its ingestion does not come back as an index of its own: its documents fail naming it, and the name can be used again', async () => {
+  const es = (path: string, init?: RequestInit) => fetch(`${ctx.elasticsearchUrl}/${path}`, { headers: { 'content-type': 'application/json' }, ...init });
+  // The service excluded the collections' indices from Elasticsearch's automatic index creation.
+  const settings = (await (await es('_cluster/settings?flat_settings=true')).json()) as { persistent: Record<string, string> };
+  expect(settings.persistent['action.auto_create_index']).toMatch(/^-llmops-collection-\*,/);
+  const gone = `llmops-collection-${unique('it-never-created')}`;
+  const write = await es('_bulk', { method: 'POST', headers: { 'content-type': 'application/x-ndjson' }, body: `{"index":{"_index":"${gone}","_id":"1"}}\n{"title":"t","text":"x"}\n` });
+  expect(((await write.json()) as { items: Array<{ index: { error?: { type: string } } }> }).items[0]!.index.error?.type).toBe('index_not_found_exception');
+  expect((await es(gone, { method: 'HEAD' })).status).toBe(404);
+
+  // End to end: the collection is deleted while a job of 120 documents is being indexed.
+  const name = unique('it-deleted');
+  await createCollection(name);
+  const corpus = readFileSync(join(fixture, 'corpus.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { _id: string; title: string; text: string });
+  const documents = Array.from({ length: 120 }, (_, i) => ({ id: `d${i}`, title: corpus[i % corpus.length]!.title, text: corpus[i % corpus.length]!.text }));
+  const submitted = await ingest(name, documents);
+  await waitFor(async () => (await job(submitted.id)).processed > 0, { timeoutMs: 60_000, what: 'the first documents indexed', intervalMs: 100 });
+  expect((await gql(`mutation($n: String!) { deleteCollection(name: $n) }`, { n: name })).errors).toBeUndefined();
+  const done = await waitFor(
+    async () => {
+      const j = await job(submitted.id);
+      return j.processed + j.failed === j.submitted && j;
+    },
+    { timeoutMs: 60_000, what: 'every document of the job accounted for', intervalMs: 500 },
+  );
+  expect(done.failed).toBeGreaterThan(0);
+  expect(done.failures[0]!.reason).toMatch(new RegExp(`collection ${name} (does not exist|no longer exists)`));
+  await sleep(1_000);
+  expect((await es(`llmops-collection-${name}`, { method: 'HEAD' })).status).toBe(404);
+  await createCollection(name);
 });
 
 test('a job reads COMPLETED as soon as its last document is written, and its documents are then searchable', async () => {

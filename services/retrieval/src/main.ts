@@ -7,6 +7,7 @@ import { config } from './config';
 import { roles } from './graphql/roles';
 import { createRetrievalMetrics } from './metrics';
 import { CollectionIndexNames } from './adapters/collection-names.es';
+import { excludeCollectionsFromAutoCreate } from './adapters/auto-create-guard.es';
 import { EsCollections } from './adapters/collections.es';
 import { EsDocuments } from './adapters/documents.es';
 import { EsIngestionJobs } from './adapters/ingestion-jobs.es';
@@ -97,6 +98,7 @@ runMain(async () => {
   const elasticsearch = lifecycle.dependency('elasticsearch', async () => {
     await es.cluster.health({ wait_for_status: 'yellow', timeout: '5s' });
     await jobs.ensureIndices();
+    await excludeCollectionsFromAutoCreate(es, config.ELASTICSEARCH_INDEX_PREFIX, logger);
   });
   const broker = lifecycle.dependency('kafka', async () => {
     await ensureTopics(kafka, [ingestTopic]);

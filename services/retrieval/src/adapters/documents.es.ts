@@ -60,6 +60,8 @@ export class EsDocuments implements DocumentIndex {
         if (!r.error) return { id: documents[i]!.id, ok: true as const };
         // Overload or a shard not yet available is transient: the whole batch is tried again.
         if (r.status === 429 || r.status >= 500) throw new UnavailableError('elasticsearch', { cause: new Error(r.error.reason ?? r.error.type) });
+        // The collection's index was deleted after the batch was checked (see auto-create-guard.es.ts).
+        if (r.error.type === 'index_not_found_exception') return { id: documents[i]!.id, ok: false as const, reason: `collection ${collection.name} no longer exists (deleted while its documents were being ingested)` };
         const reason = [r.error.reason, r.error.caused_by?.reason].filter(Boolean).join(': ');
         return { id: documents[i]!.id, ok: false as const, reason: reason || r.error.type };
       });
