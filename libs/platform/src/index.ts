@@ -7,6 +7,7 @@ export * from './lifecycle';
 export * from './retry';
 export * from './runtime';
 export * from './http/server';
+export * from './http/input-guard';
 export * from './graphql/subgraph';
 export * from './grpc/server';
 export * from './grpc/client';

@@ -2,7 +2,9 @@
 // inside a transaction as an internal error: a NUL character (U+0000), which PostgreSQL cannot
 // store in text or jsonb, and a lone surrogate (half of a UTF-16 pair, possible through a JSON
 // \uD800 escape), which jsonb refuses and text columns would silently turn into U+FFFD. No
-// prompt, document or name needs either.
+// prompt, document or name needs either. The platform's HTTP server checks every GraphQL request;
+// routes and gRPC services that take their input elsewhere call refuseUnstorableText.
+import { InputError } from '../errors';
 
 export interface UnstorableText {
   /** "query" or the variable path. */
@@ -31,20 +33,27 @@ export function findUnstorableText(body: unknown): UnstorableText | undefined {
     const found = /(^|[^\\])(\\\\)*\\u(0000|\{0+\})/.test(query) ? nul : problemOf(query);
     if (found) return { field: 'query', found };
   }
-  return find(variables, []);
+  return findUnstorableValue(variables, [], '(variables)');
 }
 
-function find(value: unknown, path: string[]): UnstorableText | undefined {
+/** The first string (or object key) in `value` no backing store accepts: its dot path and the problem. */
+export function findUnstorableValue(value: unknown, path: string[] = [], rootName = '(value)'): UnstorableText | undefined {
   if (typeof value === 'string') {
     const found = problemOf(value);
-    return found ? { field: path.join('.') || '(variables)', found } : undefined;
+    return found ? { field: path.join('.') || rootName, found } : undefined;
   }
   if (typeof value !== 'object' || value === null) return undefined;
   for (const [key, item] of Object.entries(value)) {
     const inKey = problemOf(key);
     if (inKey) return { field: [...path, key].join('.'), found: inKey };
-    const found = find(item, [...path, key]);
+    const found = findUnstorableValue(item, [...path, key], rootName);
     if (found !== undefined) return found;
   }
   return undefined;
+}
+
+/** Throws InputError (BAD_USER_INPUT / INVALID_ARGUMENT) naming the first field of `fields` (name to value) holding such text. */
+export function refuseUnstorableText(fields: Record<string, unknown>): void {
+  const found = findUnstorableValue(fields);
+  if (found) throw new InputError(`${found.field}: contains ${found.found}, which is not accepted`, found.field);
 }
