@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { credentials, Metadata } from '@grpc/grpc-js';
+import { credentials, Metadata, status, type ServiceError } from '@grpc/grpc-js';
 import { Client } from 'pg';
 import { generationV1 as pb } from '@llmops/contracts';
 import { graphql, waitFor } from '@llmops/testkit';
@@ -267,12 +267,75 @@ test('the SSE endpoint streams to a browser-style client, and a disconnect cance
   const generationId = /"generationId":"([0-9a-f-]{36})"/.exec(seen)![1];
   abort.abort();
   const until = Date.now() + 10_000;
-  let rows: Array<{ status: string; finish_reason: string }> = [];
+  let rows: Array<{ status: string; finish_reason: string; prompt_tokens: number | null; completion_tokens: number | null }> = [];
   while (rows.length === 0 && Date.now() < until) {
-    rows = (await db.query(`SELECT status, finish_reason FROM generation.generations WHERE id = $1`, [generationId])).rows;
+    rows = (await db.query(`SELECT status, finish_reason, prompt_tokens, completion_tokens FROM generation.generations WHERE id = $1`, [generationId])).rows;
     await new Promise((r) => setTimeout(r, 100));
   }
-  expect(rows).toEqual([{ status: 'CANCELLED', finish_reason: 'CANCELLED' }]);
+  expect(rows).toMatchObject([{ status: 'CANCELLED', finish_reason: 'CANCELLED' }]);
+  // What the model did before the disconnect is recorded, and so counts against the token budget.
+  expect(rows[0]!.prompt_tokens).toBeGreaterThan(0);
+  expect(rows[0]!.completion_tokens).toBeGreaterThan(0);
+});
+
+test('text PostgreSQL cannot store, an out-of-range seed and a malformed session are typed errors, before any model runs', async () => {
+  const url = `${programUrl('generation')}/v1/generate/stream`;
+  const nul = await fetch(url, { method: 'POST', headers: subgraphHeaders(), body: JSON.stringify({ template: 'Hi {{n}}', variables: { n: 'a\u0000b' } }) });
+  expect(nul.status).toBe(400);
+  expect(await nul.json()).toMatchObject({ error: { code: 'BAD_USER_INPUT', field: 'variables.n' } });
+  const seed = await (await fetch(url, { method: 'POST', headers: subgraphHeaders(), body: JSON.stringify({ template: 'Hi', parameters: { seed: 2 ** 31 } }) })).text();
+  expect(seed).toMatch(/^event: error\n/);
+  expect(seed).toContain('"field":"parameters.seed"');
+
+  const grpcErr = await new Promise<ServiceError | null>((resolve) =>
+    client.generate(
+      pb.GenerateRequest.fromPartial({ prompt: { $case: 'inline', value: { template: 'Hi {{n}}', messages: [] } }, variablesJson: JSON.stringify({ n: 'a\u0000b' }) }),
+      new Metadata(),
+      { deadline: Date.now() + 30_000 },
+      (err) => resolve(err),
+    ),
+  );
+  expect(grpcErr?.code).toBe(status.INVALID_ARGUMENT);
+  expect(JSON.parse(grpcErr!.metadata.get('error-details-json')[0] as string)).toMatchObject({ field: 'variables_json.n' });
+
+  // A session id that is not a UUID is not found, and the failed call is recorded without it.
+  const badSession = await gql(GENERATE, { input: { template: 'Hi', sessionId: 'abc', parameters: { maxTokens: 2 } } });
+  const ext = badSession.errors?.[0]?.extensions ?? {};
+  expect(ext['code']).toBe('NOT_FOUND');
+  const { rows } = await db.query(`SELECT status, session_id FROM generation.generations WHERE id = $1`, [ext['generationId']]);
+  expect(rows).toEqual([{ status: 'FAILED', session_id: null }]);
+
+  const name = uniqueName('it-echo');
+  const created = await gql(
+    `mutation($n: String!) { createPipeline(input: { name: $n, inputs: ["t"], nodes: [{ id: "x", kind: TRANSFORM, template: "{{t}}" }], edges: [{ from: "input.t", to: "x.t" }] }) { id } }`,
+    { n: name },
+  );
+  expect(created.errors).toBeUndefined();
+  const run = await gql(`mutation($n: String!) { runPipeline(name: $n, inputs: { t: "a" }, sessionId: "abc") { id status } }`, { n: name });
+  expect(run.errors?.[0]?.extensions?.['code']).toBe('NOT_FOUND');
+});
+
+test("a generations page's cursor is read in the caller's project only", async () => {
+  // Rows of two projects: the other project's cursor must not select (or reveal) anything.
+  const versionId = randomUUID();
+  const own = randomUUID();
+  const foreign = randomUUID();
+  const projectId = uniqueName('it-cursor');
+  const insert = `INSERT INTO generation.generations (id, project_id, status, prompt_version_id, variables, latency_ms, created_at)
+                  VALUES ($1, $2, 'SUCCEEDED', $3, '{}', 1, $4)`;
+  await db.query(insert, [own, projectId, versionId, new Date(Date.now() - 3_600_000)]);
+  await db.query(insert, [foreign, uniqueName('it-cursor-other'), randomUUID(), new Date()]);
+  const page = (after: string) =>
+    graphql<{ _entities: Array<{ generations: Array<{ id: string }> }> }>(
+      `${programUrl('generation')}/graphql`,
+      `query($r: [_Any!]!, $after: ID) { _entities(representations: $r) { ... on PromptVersion { generations(first: 5, after: $after) { id } } } }`,
+      { r: [{ __typename: 'PromptVersion', id: versionId }], after },
+      subgraphHeaders({ projectId, subject: 'it', role: 'reader', via: 'api-key' }),
+    );
+  const viaForeign = await page(foreign);
+  expect(viaForeign.errors).toBeUndefined();
+  expect(viaForeign.data!._entities[0]!.generations).toEqual([]);
+  expect((await page(randomUUID())).data!._entities[0]!.generations).toEqual([]);
 });
 
 test('the demo pipeline loads and runs end to end; its run and node generations are recorded in PostgreSQL', async () => {
@@ -360,17 +423,21 @@ test('an embedding node runs through the real encoder; a session keeps the conve
   const session = await gql<{ createSession: { id: string } }>(`mutation { createSession(input: { windowMessages: 6 }) { id } }`);
   const sessionId = session.data!.createSession.id;
   for (const m of ['My favourite colour is green.', 'What is my favourite colour?']) {
-    const g = await gql(GENERATE, { input: { template: m, sessionId, parameters: { maxTokens: 12 } } });
+    const g = await gql(GENERATE, { input: { messages: [{ role: 'SYSTEM', content: 'Answer briefly.' }, { role: 'USER', content: m }], sessionId, parameters: { maxTokens: 12 } } });
     expect(g.errors).toBeUndefined();
   }
   const read = await gql<{ session: { messages: Array<{ role: string; content: string }>; window: Array<{ role: string }> } }>(
     `query($id: ID!) { session(id: $id) { messages { role content } window { role } } }`,
     { id: sessionId },
   );
+  // The prompt's system message leads every turn's prompt; the session keeps only the exchange.
   expect(read.data!.session.messages.map((m) => m.role)).toEqual(['USER', 'ASSISTANT', 'USER', 'ASSISTANT']);
   expect(read.data!.session.messages[2]!.content).toBe('What is my favourite colour?');
   const { rows } = await db.query(`SELECT rendered_messages FROM generation.generations WHERE session_id = $1 ORDER BY created_at`, [sessionId]);
-  expect(rows[1].rendered_messages[0]).toEqual({ role: 'USER', content: 'My favourite colour is green.' });
+  expect(rows[1].rendered_messages.slice(0, 2)).toEqual([
+    { role: 'SYSTEM', content: 'Answer briefly.' },
+    { role: 'USER', content: 'My favourite colour is green.' },
+  ]);
 });
 
 test('a missing model file stops the service at start, naming the file and the fetch command', async () => {

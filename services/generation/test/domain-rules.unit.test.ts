@@ -67,10 +67,18 @@ describe('parameters', () => {
     [{ temperature: 2.5 }, 'parameters.temperature'],
     [{ topP: 0 }, 'parameters.topP'],
     [{ seed: -1 }, 'parameters.seed'],
+    // GraphQL reads the seed back as an Int: 2^31 - 1 at most.
+    [{ seed: 2 ** 31 }, 'parameters.seed'],
+    [{ seed: 2 ** 40 }, 'parameters.seed'],
     [{ stop: ['a', 'b', 'c', 'd', 'e'] }, 'parameters.stop'],
     [{ stop: [''] }, 'parameters.stop.0'],
   ])('%j is refused naming %s', (overrides, field) => {
     expect(() => resolveParameters(overrides, {}, limits)).toThrow(expect.objectContaining({ field }));
+  });
+
+  test('a seed from the version is checked like the request\'s; 2^31 - 1 is the largest', () => {
+    expect(() => resolveParameters({}, { seed: 2 ** 31 }, limits)).toThrow(expect.objectContaining({ field: 'parameters.seed' }));
+    expect(resolveParameters({ seed: 2 ** 31 - 1 }, {}, limits).seed).toBe(2 ** 31 - 1);
   });
 });
 

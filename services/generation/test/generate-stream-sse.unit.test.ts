@@ -135,6 +135,24 @@ test('a client that disconnects cancels the generation; it is recorded as CANCEL
   while (store.records.length === before && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
   const g = store.records.at(-1)!;
   expect(g).toMatchObject({ status: 'CANCELLED', finishReason: 'CANCELLED' });
-  expect(g.completionTokens).toBeNull();
+  // The prompt and the tokens generated before the disconnect are recorded (and charged).
+  expect(g.promptTokens).toBeGreaterThan(0);
+  expect(g.completionTokens).toBeGreaterThan(0);
+  expect(g.completionTokens).toBeLessThanOrEqual(250);
   expect(g.latencyMs).toBeLessThan(10_000);
+});
+
+test('text PostgreSQL cannot store (NUL, a lone surrogate) is 400 naming the field, before any model runs', async () => {
+  const before = store.records.length;
+  const nul = await fetch(url, { method: 'POST', body: JSON.stringify({ template: 'Hello {{name}}', variables: { name: 'A\u0000B' } }) });
+  expect(nul.status).toBe(400);
+  expect(await nul.json()).toMatchObject({ error: { code: 'BAD_USER_INPUT', field: 'variables.name', message: expect.stringContaining('NUL') } });
+  // A JSON \uD800 escape is a lone surrogate once parsed.
+  const lone = await fetch(url, { method: 'POST', body: '{"messages": [{"role": "USER", "content": "hi \\ud800"}]}' });
+  expect(lone.status).toBe(400);
+  expect(await lone.json()).toMatchObject({ error: { code: 'BAD_USER_INPUT', field: 'messages.0.content' } });
+  const get = await fetch(`${url}?input=${encodeURIComponent(JSON.stringify({ template: 'x\u0000' }))}`);
+  expect(get.status).toBe(400);
+  expect(await get.json()).toMatchObject({ error: { code: 'BAD_USER_INPUT', field: 'template' } });
+  expect(store.records).toHaveLength(before);
 });

@@ -10,7 +10,8 @@ import { GenerationService, type GenerationDeps, type GenerationEvent } from '..
 import type { GenerateRequest } from '../src/domain/model';
 import { ModelRouter } from '../src/domain/router';
 import { OpenAiCompatibleBackend } from '../src/adapters/openai-backend.http';
-import { FakePromptRegistry, FakeRetriever, MemoryGenerationStore, MemoryTokenUsageStore } from './fakes';
+import { FakePromptRegistry, FakeRetriever, MemoryGenerationStore, MemorySessionStore, MemoryTokenUsageStore } from './fakes';
+import { SessionService } from '../src/domain/session-service';
 import { TokenBudget, utcDay } from '../src/domain/token-budget';
 import { generationSettings, loadNodeLlamaCpp } from './model-fixture';
 
@@ -194,6 +195,41 @@ test('a cancelled call stops generating and is recorded as CANCELLED with its pa
   expect(g).toMatchObject({ status: 'CANCELLED', finishReason: 'CANCELLED' });
   expect(g.output!.length).toBeGreaterThan(0);
   expect(g.timeToFirstTokenMs).not.toBeNull();
+  // The prompt and the tokens produced before the cancel are recorded, so they count against the budget.
+  expect(g.promptTokens).toBe(backends.embedded.countPromptTokens('smollm2-135m-instruct', g.renderedMessages!));
+  expect(g.completionTokens).toBe(backends.embedded.countTextTokens(g.output!));
+  expect(g.completionTokens).toBeGreaterThan(0);
+});
+
+test('a call that fails before the model produced text records no token usage', async () => {
+  const { svc, store } = service({ limits: { ...limits, timeoutMs: 1 } });
+  await failure(svc.generate(inline('Say hi.', {}, { maxTokens: 4 }), { signal: signal() }));
+  expect(store.last()).toMatchObject({ status: 'FAILED', output: null, promptTokens: null, completionTokens: null });
+});
+
+test('PostgreSQL unreachable while admitting or reading the session is UNAVAILABLE (postgresql), not an internal error', async () => {
+  const refused = () => Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+  const { svc } = service({ budget: { admit: () => Promise.reject(refused()) } });
+  const err = await failure(svc.generate(inline('Hi', {}, { maxTokens: 2 }), { signal: signal() }));
+  expect(err).toMatchObject({ code: 'UNAVAILABLE', details: { dependency: 'postgresql' } });
+  const memory = { window: () => Promise.reject(refused()), append: () => Promise.reject(refused()), get: () => Promise.reject(refused()) };
+  const { svc: withSessions } = service({ memory });
+  const sessionErr = await failure(withSessions.generate({ ...inline('Hi', {}, { maxTokens: 2 }), sessionId: randomUUID() }, { signal: signal() }));
+  expect(sessionErr).toMatchObject({ code: 'UNAVAILABLE', details: { dependency: 'postgresql' } });
+});
+
+test('an unknown or malformed sessionId is NOT_FOUND before any work, and the failure record names no session', async () => {
+  const sessions = new SessionService(new MemorySessionStore(), (t) => t.length, { windowMessages: 4, tokenBudget: 256 }, { maxWindowMessages: 10, maxTokenBudget: 512, maxMessageChars: 1000 }, randomUUID);
+  const { svc, store } = service({ memory: sessions });
+  for (const sessionId of ['abc', randomUUID()]) {
+    const rendersBefore = registry.renders.length;
+    const err = await failure(
+      svc.generate({ source: { kind: 'registered', promptName: 'qa/answer', selector: { kind: 'latest' } }, variables: { question: 'Hi?' }, model: null, parameters: {}, sessionId }, { signal: signal() }),
+    );
+    expect(err.code).toBe('NOT_FOUND');
+    expect(registry.renders).toHaveLength(rendersBefore);
+    expect(store.last()).toMatchObject({ status: 'FAILED', sessionId: null, error: { code: 'NOT_FOUND' } });
+  }
 });
 
 test('augmentation steps run through the retriever before rendering; document ids are recorded', async () => {
@@ -234,6 +270,9 @@ test('n completions of one prompt run concurrently, each recorded as its own gen
   expect(list.map((g) => g.parameters!.seed)).toEqual([10, 11, 12]);
   expect(store.records).toHaveLength(3);
   await expect(svc.generateN(inline('x'), 9, { signal: signal() })).rejects.toMatchObject({ details: { field: 'n' } });
+  // Completion i gets seed + i: the last one must still be a valid seed.
+  await expect(svc.generateN(inline('x', {}, { seed: 2 ** 31 - 3, maxTokens: 2 }), 3, { signal: signal() })).resolves.toHaveLength(3);
+  await expect(svc.generateN(inline('x', {}, { seed: 2 ** 31 - 2, maxTokens: 2 }), 3, { signal: signal() })).rejects.toMatchObject({ details: { field: 'parameters.seed' } });
 });
 
 test('when the routed backend is unavailable the fallback backend answers, and the failure is recorded on the generation', async () => {

@@ -133,6 +133,38 @@ test('errors are typed statuses whose details name the problem and the recorded 
   expect(noPrompt.code).toBe(status.INVALID_ARGUMENT);
 });
 
+test('text PostgreSQL cannot store is INVALID_ARGUMENT naming the field, before any model runs', async () => {
+  const before = store.records.length;
+  const detailsOf = (err: ServiceError) => JSON.parse(err.metadata.get('error-details-json')[0] as string) as Record<string, unknown>;
+  const inVariable = (await generate({ prompt: inline('Hello {{name}}'), variablesJson: JSON.stringify({ name: 'A\u0000B' }) }).catch((e) => e)) as ServiceError;
+  expect(inVariable.code).toBe(status.INVALID_ARGUMENT);
+  expect(detailsOf(inVariable)).toMatchObject({ field: 'variables_json.name' });
+  expect(inVariable.details).toContain('NUL');
+  const loneSurrogate = (await generate({ prompt: inline('Hi'), variablesJson: '{"name": "\\udc00"}' }).catch((e) => e)) as ServiceError;
+  expect(detailsOf(loneSurrogate)).toMatchObject({ field: 'variables_json.name' });
+  const inTemplate = (await generate({ prompt: inline('Hi\u0000'), parameters: { maxTokens: 2, stop: [] } }).catch((e) => e)) as ServiceError;
+  expect(detailsOf(inTemplate)).toMatchObject({ field: 'inline.template' });
+  const inStream = await new Promise<ServiceError>((resolve) => {
+    const call = client.generateStream({ request: pb.GenerateRequest.fromPartial({ prompt: inline('Hi'), parameters: { maxTokens: 2, stop: ['\u0000'] } }) }, new Metadata(), deadline());
+    call.on('data', () => undefined);
+    call.on('error', resolve);
+  });
+  expect(inStream.code).toBe(status.INVALID_ARGUMENT);
+  expect(detailsOf(inStream)).toMatchObject({ field: 'parameters.stop.0' });
+  const hyde = await new Promise<ServiceError | null>((resolve) =>
+    client.generateHypotheticalDocuments({ query: 'why\u0000', n: 1, model: '', maxTokens: 4, temperature: 0 }, (err) => resolve(err)),
+  );
+  expect(hyde!.code).toBe(status.INVALID_ARGUMENT);
+  expect(detailsOf(hyde!)).toMatchObject({ field: 'query' });
+  expect(store.records).toHaveLength(before);
+});
+
+test('a seed whose per-completion seeds pass 2^31 - 1 is INVALID_ARGUMENT', async () => {
+  const err = (await generate({ prompt: inline('Hi'), n: 3, parameters: { maxTokens: 2, seed: 2 ** 31 - 2, stop: [] } }).catch((e) => e)) as ServiceError;
+  expect(err.code).toBe(status.INVALID_ARGUMENT);
+  expect(JSON.parse(err.metadata.get('error-details-json')[0] as string)).toMatchObject({ field: 'parameters.seed' });
+});
+
 test('GenerateHypotheticalDocuments writes n passages for a query, each recorded', async () => {
   const res = await new Promise<pb.GenerateHypotheticalDocumentsResponse>((resolve, reject) =>
     client.generateHypotheticalDocuments({ query: 'What causes the seasons on Earth?', n: 3, model: '', maxTokens: 24, temperature: 0 }, new Metadata(), deadline(), (err, r) =>

@@ -218,6 +218,47 @@ test('sessions: generations read the windowed history and append their exchange'
   await expect(sessions.create({ tokenBudget: 5_000 })).rejects.toMatchObject({ details: { field: 'tokenBudget' } });
 });
 
+test('a session keeps the prompt\'s user messages and the answer, not its system messages', async () => {
+  const session = await sessions.create({});
+  const ask = (q: string) =>
+    generations.generate(
+      {
+        source: { kind: 'inline', prompt: { kind: 'CHAT', messages: [{ role: 'SYSTEM', content: 'Be terse.' }, { role: 'USER', content: '{{q}}' }] } },
+        variables: { q },
+        model: null,
+        parameters: { maxTokens: 4 },
+        sessionId: session.id,
+      },
+      { signal: signal() },
+    );
+  await ask('Hello.');
+  const second = await ask('Again.');
+  // The system message leads once, then the history, then the new turn.
+  expect(second.renderedMessages!.map((m) => m.role)).toEqual(['SYSTEM', 'USER', 'ASSISTANT', 'USER']);
+  expect((await sessions.messages(session.id)).map((m) => m.role)).toEqual(['USER', 'ASSISTANT', 'USER', 'ASSISTANT']);
+});
+
+test('a run with an unknown or malformed sessionId is NOT_FOUND before any node runs; nothing is recorded', async () => {
+  const runsBefore = pipelineStore.runs.length;
+  const generationsBefore = generationStore.records.length;
+  for (const sessionId of ['abc', randomUUID()]) {
+    await expect(pipelines.run('qa/rag', { question: 'What causes tides?' }, sessionId, signal())).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  }
+  expect(pipelineStore.runs).toHaveLength(runsBefore);
+  expect(generationStore.records).toHaveLength(generationsBefore);
+});
+
+test('a run whose nodes were skipped because it was cancelled is FAILED, not SUCCEEDED with missing outputs', async () => {
+  const abort = new AbortController();
+  abort.abort(new Error('client went away'));
+  const run = await pipelines.run('qa/rag', { question: 'What causes tides?' }, null, abort.signal);
+  expect(run.status).toBe('FAILED');
+  expect(run.outputs).toBeNull();
+  expect(run.nodes.every((n) => n.status === 'SKIPPED')).toBe(true);
+  expect(run.error).toMatchObject({ code: 'UNAVAILABLE', details: { reason: 'CANCELLED' } });
+  expect(pipelineStore.runs.at(-1)).toMatchObject({ id: run.id, status: 'FAILED' });
+});
+
 test('the window drops the oldest messages past the token budget, never half a message', () => {
   const history = [
     { role: 'USER' as const, content: 'a', tokens: 50 },

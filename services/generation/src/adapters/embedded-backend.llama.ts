@@ -94,6 +94,10 @@ export class EmbeddedLlamaBackend implements ModelBackend {
     return this.model.tokenize(text).length;
   }
 
+  countOutputTokens(_model: string, text: string): number {
+    return this.countTextTokens(text);
+  }
+
   async generate(request: BackendRequest): Promise<BackendResult> {
     let slot: Slot;
     try {

@@ -141,7 +141,7 @@ export class PgGenerationStore implements GenerationStore {
     const { rows } = await this.pool.query<GenerationRow>(
       `SELECT * FROM ${schema}.generations g
        WHERE g.prompt_version_id = $1 AND g.project_id = $4
-         AND ($3::uuid IS NULL OR (g.created_at, g.id) < (SELECT created_at, id FROM ${schema}.generations WHERE id = $3))
+         AND ($3::uuid IS NULL OR (g.created_at, g.id) < (SELECT created_at, id FROM ${schema}.generations WHERE id = $3 AND project_id = $4))
        ORDER BY g.created_at DESC, g.id DESC LIMIT $2`,
       [promptVersionId, first + 1, after, this.projectId],
     );

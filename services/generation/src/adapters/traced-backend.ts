@@ -23,6 +23,10 @@ export class TracedBackend implements ModelBackend {
     return this.inner.countPromptTokens(model, messages);
   }
 
+  countOutputTokens(model: string, text: string): number | null {
+    return this.inner.countOutputTokens?.(model, text) ?? null;
+  }
+
   generate(request: BackendRequest): Promise<BackendResult> {
     const p = request.parameters;
     return tracer.startActiveSpan(

@@ -1,12 +1,12 @@
 // The generate use case: render the prompt (registered, with its augmentation steps, or inline),
 // route to a backend, run the model within the deadline (a fallback backend takes over when the
 // routed one is unavailable), and record every call, failed ones included, as a Generation.
-import { DomainError, InputError, UnavailableError } from '@llmops/platform';
+import { DomainError, InputError, UnavailableError, isConnectionError } from '@llmops/platform';
 import type { ChatMessage, Generation, GenerationParameters, GenerateRequest, InlinePrompt, Page } from './model';
 import type { GenerationStore, ModelBackend, PromptRegistry, RenderedVersion, RetrievedDocument, Retriever, VersionInfo } from './ports';
 import type { ConversationMemory } from './memory';
 import type { ModelRouter, Route } from './router';
-import { resolveParameters, type ParameterLimits } from './parameters';
+import { maxSeed, resolveParameters, type ParameterLimits } from './parameters';
 import { renderInlinePrompt, renderTemplate } from './template';
 import { deadlineSignal, linkSignals } from './signals';
 import { fenceText, fenceVariables, newFence, withDataInstruction } from './untrusted-data';
@@ -120,6 +120,8 @@ export class GenerationService {
     const { signal, started } = call;
     const failure = (err: unknown) =>
       call.deadline.aborted ? new GenerationTimeoutError(call.timeoutMs) : opts.signal.aborted ? new GenerationCancelledError() : err;
+    // The record names the session only once it is known to exist in the project: an unknown or
+    // malformed id is never persisted (session_id is a uuid column).
     const base = this.draft(request, call.createdAt, opts.pipelineRunId ?? null);
 
     let prepared: Prepared;
@@ -127,7 +129,22 @@ export class GenerationService {
       if (!Number.isInteger(n) || n < 1 || n > limits.maxCompletions) {
         throw new InputError(`n: must be from 1 to ${limits.maxCompletions}, got ${n}`, 'n', { limit: limits.maxCompletions });
       }
-      prepared = await this.prepare(request, signal);
+      // The session is checked (and its window read) before anything else runs.
+      let history: ChatMessage[] = [];
+      if (request.sessionId) {
+        history = await this.sessionWindow(request.sessionId);
+        base.sessionId = request.sessionId;
+      }
+      prepared = await this.prepare(request, history, signal);
+      // Completion i uses seed + i (see below): the last one must be a seed too.
+      const { seed } = prepared.parameters;
+      if (seed !== null && seed + n - 1 > maxSeed) {
+        throw new InputError(
+          `parameters.seed: completion i uses seed + i, so with n = ${n} the seed must be at most ${maxSeed - (n - 1)}, got ${seed}`,
+          'parameters.seed',
+          { limit: maxSeed - (n - 1) },
+        );
+      }
       // The worst case of every completion must fit in what is left of the project's budget.
       const promptTokens = prepared.promptTokens ?? estimateTokens(prepared.messages);
       await this.deps.budget?.admit((promptTokens + prepared.parameters.maxTokens) * n);
@@ -149,7 +166,14 @@ export class GenerationService {
     if (rejected) throw rejected.reason;
     const generations = results.map((r) => (r as PromiseFulfilledResult<Generation>).value);
     if (request.sessionId && request.appendToSession !== false && this.deps.memory) {
-      await this.deps.memory.append(request.sessionId, [...prepared.promptMessages, { role: 'ASSISTANT', content: generations[0]!.output ?? '' }]);
+      // The exchange: the prompt's messages other than its system ones (which every turn's prompt
+      // brings again), and the answer.
+      const exchange = prepared.promptMessages.filter((m) => m.role !== 'SYSTEM');
+      try {
+        await this.deps.memory.append(request.sessionId, [...exchange, { role: 'ASSISTANT', content: generations[0]!.output ?? '' }]);
+      } catch (err) {
+        throw toDomainError(err);
+      }
     }
     return generations;
   }
@@ -186,13 +210,13 @@ export class GenerationService {
       traceId: this.deps.traceId(),
       retrievedDocumentIds: [],
       error: null,
-      sessionId: request.sessionId,
+      sessionId: null,
       pipelineRunId,
       createdAt,
     };
   }
 
-  private async prepare(request: GenerateRequest, signal: AbortSignal): Promise<Prepared> {
+  private async prepare(request: GenerateRequest, history: ChatMessage[], signal: AbortSignal): Promise<Prepared> {
     let version: VersionInfo | null = null;
     let promptMessages: ChatMessage[];
     let retrievedDocumentIds: string[] = [];
@@ -204,7 +228,6 @@ export class GenerationService {
     } else {
       promptMessages = renderInlinePrompt(request.source.prompt, request.variables);
     }
-    const history = request.sessionId ? await this.sessionWindow(request.sessionId) : [];
     const parameters = resolveParameters(request.parameters, version?.modelParameters ?? {}, this.deps.limits);
     const route = this.deps.router.route(request.model ?? version?.modelParameters.model ?? null);
     const messages = [...leadingSystem(promptMessages), ...history, ...afterSystem(promptMessages)];
@@ -224,6 +247,16 @@ export class GenerationService {
   private async sessionWindow(sessionId: string): Promise<ChatMessage[]> {
     if (!this.deps.memory) throw new UnavailableError('sessions');
     return this.deps.memory.window(sessionId);
+  }
+
+  /** Throws NotFoundError unless the session exists in the project (an id that is not a UUID never does). */
+  async checkSession(sessionId: string): Promise<void> {
+    if (!this.deps.memory) throw new UnavailableError('sessions');
+    try {
+      await this.deps.memory.get(sessionId);
+    } catch (err) {
+      throw toDomainError(err);
+    }
   }
 
   /**
@@ -296,11 +329,13 @@ export class GenerationService {
       backend: prepared.route.backend.name,
     };
     let text = '';
+    let deltas = 0;
     let firstTextAt: number | null = null;
     const onText = (delta: string) => {
       if (!delta) return;
       firstTextAt ??= this.now();
       text += delta;
+      deltas++;
       onEvent?.({ type: 'text', generationId: generation.id, text: delta });
     };
     onEvent?.({
@@ -311,6 +346,7 @@ export class GenerationService {
       promptVersionId: generation.promptVersionId,
     });
     let route = prepared.route;
+    let promptTokens = prepared.promptTokens;
     try {
       let result;
       try {
@@ -322,7 +358,7 @@ export class GenerationService {
         route = fallback;
         generation.model = route.model.name;
         generation.backend = route.backend.name;
-        checkContext(route, prepared.messages, prepared.parameters);
+        promptTokens = checkContext(route, prepared.messages, prepared.parameters);
         result = await this.callBackend(route, prepared, signal, onText);
       }
       Object.assign(generation, {
@@ -340,6 +376,14 @@ export class GenerationService {
     } catch (err) {
       const error = toDomainError(failure(err));
       generation.output = text || null;
+      if (text !== '') {
+        // Once the model produced text the prompt was evaluated: a cancelled, timed-out or failed
+        // call records (and is charged) its prompt tokens and the tokens produced so far. Remote
+        // backends report usage only at the end: their prompt is the admission estimate, and each
+        // content delta is at least one token.
+        generation.promptTokens = promptTokens ?? estimateTokens(prepared.messages);
+        generation.completionTokens = route.backend.countOutputTokens?.(route.model.name, text) ?? deltas;
+      }
       generation.latencyMs = this.elapsed(started);
       generation.timeToFirstTokenMs = firstTextAt === null ? null : Math.round(firstTextAt - started);
       await this.recordFailure(generation, error, text, route.backend);
@@ -375,6 +419,9 @@ export class GenerationService {
 
 function toDomainError(err: unknown): DomainError {
   if (err instanceof DomainError) return err;
+  // The backends and peers answer DomainErrors: an unreachable server here is the database
+  // (the token budget, the session), which clients may retry.
+  if (isConnectionError(err)) return new UnavailableError('postgresql', { cause: err });
   return new GenerationFailedError(err);
 }
 

@@ -28,6 +28,8 @@ export function windowOf(history: readonly StoredMessage[], settings: SessionSet
 
 /** Sessions as the generation service and pipelines use them. */
 export interface ConversationMemory {
+  /** The session; NotFoundError when there is no such session in the project. */
+  get(sessionId: string): Promise<unknown>;
   /** The session's windowed history; NotFoundError when there is no such session. */
   window(sessionId: string): Promise<ChatMessage[]>;
   append(sessionId: string, messages: ChatMessage[]): Promise<void>;

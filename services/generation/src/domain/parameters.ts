@@ -12,6 +12,8 @@ export interface ParameterLimits {
 }
 
 export const maxStopSequences = 4;
+/** The largest seed: GraphQL reads parameters back as an Int (32-bit signed). */
+export const maxSeed = 2 ** 31 - 1;
 export const maxStopSequenceChars = 200;
 
 export function resolveParameters(request: ParameterOverrides, version: ModelParameterDefaults, limits: ParameterLimits): GenerationParameters {
@@ -28,8 +30,8 @@ export function resolveParameters(request: ParameterOverrides, version: ModelPar
   const topP = request.topP ?? version.topP ?? 1;
   if (!(topP > 0 && topP <= 1)) throw new InputError(`parameters.topP: must be in (0, 1], got ${topP}`, 'parameters.topP');
   const seed = request.seed ?? version.seed ?? null;
-  if (seed !== null && (!Number.isSafeInteger(seed) || seed < 0)) {
-    throw new InputError(`parameters.seed: must be a non-negative integer, got ${seed}`, 'parameters.seed');
+  if (seed !== null && (!Number.isSafeInteger(seed) || seed < 0 || seed > maxSeed)) {
+    throw new InputError(`parameters.seed: must be an integer from 0 to ${maxSeed}, got ${seed}`, 'parameters.seed', { limit: maxSeed });
   }
   const stop = request.stop ?? version.stop ?? [];
   if (stop.length > maxStopSequences) {

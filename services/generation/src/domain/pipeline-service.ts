@@ -1,7 +1,8 @@
 // Pipelines: created once validated, run as a DAG. A node starts as soon as every node it reads
 // from has succeeded, so independent branches run concurrently; a failed node skips what depends
 // on it. Each run is recorded as a PipelineRun with every node's input, output, timing and error.
-import { ConflictError, DomainError, InputError, NotFoundError, UnavailableError } from '@llmops/platform';
+// A run that was cancelled or ran past its deadline before every node ran is FAILED.
+import { ConflictError, DomainError, InputError, NotFoundError, UnavailableError, isConnectionError } from '@llmops/platform';
 import type { GenerationService } from './generation-service';
 import type { GenerationError } from './model';
 import { nodeOutputs, type NewPipeline, type NodeRun, type Pipeline, type PipelineNode, type PipelineRun } from './pipeline-model';
@@ -87,18 +88,31 @@ export class PipelineService {
     if (missing.length) throw new InputError(`inputs: missing ${missing.join(', ')}`, 'inputs', { missing });
     const unknown = Object.keys(inputs).filter((i) => !definition.inputs.includes(i));
     if (unknown.length) throw new InputError(`inputs: unknown ${unknown.join(', ')} (the pipeline takes ${definition.inputs.join(', ') || 'none'})`, 'inputs', { unknown });
+    // The run records its session (a uuid column): an unknown or malformed one fails before any node runs.
+    if (sessionId !== null) await this.deps.generations.checkSession(sessionId);
 
     const deadline = deadlineSignal(this.deps.timeoutMs);
     const linked = linkSignals(callerSignal, deadline.signal);
     try {
-      return await this.runWithin(pipeline, inputs, sessionId, linked.signal);
+      return await this.runWithin(pipeline, inputs, sessionId, linked.signal, () =>
+        deadline.signal.aborted
+          ? { code: 'UNAVAILABLE', message: `pipeline run did not finish within ${this.deps.timeoutMs} ms`, details: { reason: 'DEADLINE_EXCEEDED', timeoutMs: this.deps.timeoutMs } }
+          : { code: 'UNAVAILABLE', message: 'pipeline run cancelled', details: { reason: 'CANCELLED' } },
+      );
     } finally {
       linked.release();
       deadline.release();
     }
   }
 
-  private async runWithin(pipeline: Pipeline, inputs: Record<string, unknown>, sessionId: string | null, signal: AbortSignal): Promise<PipelineRun> {
+  private async runWithin(
+    pipeline: Pipeline,
+    inputs: Record<string, unknown>,
+    sessionId: string | null,
+    signal: AbortSignal,
+    /** The run's error when it was aborted (cancelled or past its deadline). */
+    abortError: () => GenerationError,
+  ): Promise<PipelineRun> {
     const { definition } = pipeline;
     const id = this.deps.newId();
     const startedAt = new Date();
@@ -154,17 +168,26 @@ export class PipelineService {
     await Promise.all(definition.nodes.map(execute));
 
     const failed = [...runs.values()].find((r) => r.status === 'FAILED');
+    // Without a failed node, nodes are skipped only because the run was aborted: it fails too.
+    const skipped = definition.nodes.filter((n) => runs.get(n.id)!.status === 'SKIPPED').map((n) => n.id);
+    let error: GenerationError | null = null;
+    if (failed) {
+      error = { ...failed.error!, message: `node ${failed.nodeId} failed: ${failed.error!.message}` };
+    } else if (skipped.length) {
+      const aborted = abortError();
+      error = { ...aborted, message: `${aborted.message}: node(s) ${skipped.join(', ')} did not run`, details: { ...aborted.details, skipped } };
+    }
     const run: PipelineRun = {
       id,
       pipelineId: pipeline.id,
       pipelineName: pipeline.name,
-      status: failed ? 'FAILED' : 'SUCCEEDED',
+      status: error ? 'FAILED' : 'SUCCEEDED',
       inputs,
-      outputs: failed ? null : this.outputsOf(pipeline, valueOf),
+      outputs: error ? null : this.outputsOf(pipeline, valueOf),
       nodes: definition.nodes.map((n) => runs.get(n.id)!),
       sessionId,
       traceId: this.deps.traceId(),
-      error: failed ? { ...failed.error!, message: `node ${failed.nodeId} failed: ${failed.error!.message}` } : null,
+      error,
       latencyMs: Math.round(this.now() - started),
       startedAt,
       finishedAt: new Date(),
@@ -228,6 +251,13 @@ export class PipelineService {
 const asText = (v: unknown): string => (typeof v === 'string' ? v : JSON.stringify(v));
 
 function toError(err: unknown, signal: AbortSignal): GenerationError {
-  const e = err instanceof DomainError ? err : signal.aborted ? new UnavailableError('pipeline deadline') : new GenerationFailedError(err);
+  const e =
+    err instanceof DomainError
+      ? err
+      : signal.aborted
+        ? new UnavailableError('pipeline deadline')
+        : isConnectionError(err)
+          ? new UnavailableError('postgresql', { cause: err })
+          : new GenerationFailedError(err);
   return { code: e.code, message: e.message, details: { ...e.details } };
 }

@@ -34,6 +34,8 @@ export interface ModelBackend {
   readonly models: readonly ModelInfo[];
   /** Prompt tokens of `messages` as the model will see them, when the backend can count locally. */
   countPromptTokens(model: string, messages: ChatMessage[]): number | null;
+  /** Tokens of generated `text`, when the backend can count locally (for calls that end without a result). */
+  countOutputTokens?(model: string, text: string): number | null;
   /**
    * Throws BackendUnavailableError when the backend cannot answer (a fallback may take over),
    * InputError when it refuses the request, and the signal's reason when aborted.

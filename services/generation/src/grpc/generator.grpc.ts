@@ -1,4 +1,4 @@
-import { InputError, NotFoundError, type GrpcServer, type Identity, type Logger, type Metrics } from '@llmops/platform';
+import { InputError, NotFoundError, refuseUnstorableText, type GrpcServer, type Identity, type Logger, type Metrics } from '@llmops/platform';
 import { generationV1 as pb, type promptRegistryV1 } from '@llmops/contracts';
 import type { GenerationService } from '../domain/generation-service';
 import type { ChatRole, FinishReason, Generation, GenerateRequest, GenerationStatus, PromptSource } from '../domain/model';
@@ -52,6 +52,7 @@ export function generatorGrpc(
       ctx.write({ event: { $case: 'completed', value: toMessage(generation) } });
     }),
     generateHypotheticalDocuments: server.unary(service, 'GenerateHypotheticalDocuments', 'reader', async (request: pb.GenerateHypotheticalDocumentsRequest, ctx) => {
+      refuseUnstorableText({ query: request.query, model: request.model });
       const { generate, n } = hypotheticalDocumentsRequest({
         query: request.query,
         n: request.n || undefined,
@@ -70,10 +71,14 @@ export function generatorGrpc(
   };
 }
 
+/** The request as a domain request; InputError (INVALID_ARGUMENT) names the first offending field. */
 export function toGenerateRequest(r: pb.GenerateRequest): GenerateRequest {
+  const source = toSource(r.prompt);
+  const variables = parseVariables(r.variablesJson);
+  refuseUnstorable(r, variables);
   return {
-    source: toSource(r.prompt),
-    variables: parseVariables(r.variablesJson),
+    source,
+    variables,
     model: r.model || null,
     parameters: {
       maxTokens: r.parameters?.maxTokens,
@@ -84,6 +89,24 @@ export function toGenerateRequest(r: pb.GenerateRequest): GenerateRequest {
     },
     sessionId: r.sessionId || null,
   };
+}
+
+/**
+ * Text PostgreSQL cannot store (NUL, a lone surrogate) is refused before the model runs, named by
+ * its proto field (variables_json.<path> for the variables): the record's INSERT would fail.
+ */
+function refuseUnstorable(r: pb.GenerateRequest, variables: Record<string, unknown>): void {
+  const prompt = r.prompt;
+  refuseUnstorableText({
+    ...(prompt?.$case === 'registered'
+      ? { registered: { prompt_name: prompt.value.promptName, alias: prompt.value.selector?.$case === 'alias' ? prompt.value.selector.value : '' } }
+      : {}),
+    ...(prompt?.$case === 'inline' ? { inline: { template: prompt.value.template, messages: prompt.value.messages.map((m) => ({ role: m.role, content: m.content })) } } : {}),
+    variables_json: variables,
+    model: r.model,
+    parameters: { stop: r.parameters?.stop ?? [] },
+    session_id: r.sessionId,
+  });
 }
 
 function toSource(prompt: pb.GenerateRequest['prompt']): PromptSource {

@@ -2,9 +2,10 @@
 // EventSource): a generation streamed as Server-Sent Events. Events: `started`, `text` (one per
 // piece of output), then `completed` with the recorded generation, or `error`. A client that
 // disconnects cancels the generation (recorded as CANCELLED with the partial output). Like the
-// generate mutation, it needs an editor, and generates in the caller's project.
+// generate mutation, it needs an editor, and generates in the caller's project. Text PostgreSQL
+// cannot store (NUL, a lone surrogate) is a 400 naming the field, as on the GraphQL route.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { DomainError, InputError, requireRole, type Logger, type RawRoute } from '@llmops/platform';
+import { DomainError, InputError, refuseUnstorableText, requireRole, type Logger, type RawRoute } from '@llmops/platform';
 import type { GenerationService } from '../domain/generation-service';
 import type { Generation, GenerateRequest } from '../domain/model';
 import { parseGenerateInput } from '../graphql/inputs';
@@ -36,7 +37,10 @@ export function generateStreamRoute(opts: StreamRouteOptions): RawRoute {
     let request: GenerateRequest;
     try {
       requireRole(identity, 'editor', `POST ${generateStreamPath}`);
-      request = parseGenerateInput(await readInput(req, opts.maxBodyBytes));
+      const input = await readInput(req, opts.maxBodyBytes);
+      request = parseGenerateInput(input);
+      // Text PostgreSQL cannot store is refused here, before the model runs and the record fails.
+      refuseUnstorableText(input as Record<string, unknown>);
     } catch (err) {
       const e = err instanceof DomainError ? err : new InputError('request body is not valid JSON', 'body');
       sendJson(res, e instanceof BodyTooLargeError ? 413 : e.code === 'FORBIDDEN' ? 403 : 400, { error: { code: e.code, message: e.message, ...e.details } });
