@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { ApolloServer } from '@apollo/server';
 import { ApolloGateway, IntrospectAndCompose } from '@apollo/gateway';
 import {
+  ConfigError,
   createErrorFormatter,
   createPgPool,
   createRuntime,
@@ -102,8 +103,16 @@ runMain(async () => {
       '/v1/generate/stream': streamProxy({ upstream: config.GENERATION_URL, subgraph: 'generation', sign: (identity) => runtime.auth.outgoing(identity), logger }),
     },
   });
+  let misconfigured: ConfigError | undefined;
   await lifecycle.dependency('postgresql', async () => {
     await migrate(pool, identitySchema, identityMigrations, logger);
-    await bootstrapIdentity(identities, { apiKey: config.AUTH_BOOTSTRAP_API_KEY, project: config.AUTH_BOOTSTRAP_PROJECT });
+    try {
+      await bootstrapIdentity(identities, { apiKey: config.AUTH_BOOTSTRAP_API_KEY, project: config.AUTH_BOOTSTRAP_PROJECT, logger });
+    } catch (err) {
+      // A bootstrap key that contradicts the database is not an outage to wait out: stop (exit 1).
+      if (!(err instanceof ConfigError)) throw err;
+      misconfigured = err;
+    }
   });
+  if (misconfigured) throw misconfigured;
 });

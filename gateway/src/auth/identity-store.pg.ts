@@ -28,6 +28,9 @@ interface KeyRow {
   revoked_at: Date | null;
 }
 
+/** What importApiKey did: stored (or refreshed) the key, or left alone a revoked one or one of another project. */
+export type ImportedApiKey = { outcome: 'imported' } | { outcome: 'revoked'; revokedAt: Date } | { outcome: 'other-project'; projectId: string };
+
 const toKey = (r: KeyRow): ApiKeyRecord => ({
   id: r.id,
   projectId: r.project_id,
@@ -77,13 +80,24 @@ export class PgIdentityStore {
     return { record: toKey(rows[0]!), key: issued.key };
   }
 
-  /** Stores a key whose secret was chosen outside (the bootstrap key of a deployment); idempotent. */
-  async importApiKey(id: string, projectId: string, role: Role, name: string, secretHash: Buffer): Promise<void> {
-    await this.pool.query(
+  /**
+   * Stores a key whose secret was chosen outside (the bootstrap key of a deployment); idempotent.
+   * An existing key keeps its project and, once revoked, stays revoked: only an active key of the
+   * same project is updated (role, secret). Otherwise the answer says why it was left alone.
+   */
+  async importApiKey(id: string, projectId: string, role: Role, name: string, secretHash: Buffer): Promise<ImportedApiKey> {
+    const { rows } = await this.pool.query(
       `INSERT INTO identity.api_keys (id, project_id, name, role, secret_hash) VALUES ($1, $2, $3, $4, $5)
-       ON CONFLICT (id) DO UPDATE SET role = EXCLUDED.role, secret_hash = EXCLUDED.secret_hash, revoked_at = NULL`,
+       ON CONFLICT (id) DO UPDATE SET role = EXCLUDED.role, secret_hash = EXCLUDED.secret_hash
+         WHERE api_keys.project_id = EXCLUDED.project_id AND api_keys.revoked_at IS NULL
+       RETURNING id`,
       [id, projectId, name, role, secretHash],
     );
+    if (rows[0]) return { outcome: 'imported' };
+    const existing = await this.findApiKey(id);
+    if (!existing) throw new Error(`API key ${id} was neither stored nor found`);
+    if (existing.projectId !== projectId) return { outcome: 'other-project', projectId: existing.projectId };
+    return { outcome: 'revoked', revokedAt: existing.revokedAt! };
   }
 
   async findApiKey(id: string): Promise<ApiKeyRecord | null> {
