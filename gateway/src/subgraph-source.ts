@@ -5,7 +5,13 @@
 // to be dead (reset by a subgraph that restarted) is sent once more on a fresh one; a mutation is
 // not, since the subgraph may have acted on it before the reset. A subgraph that does not answer
 // within the timeout is UNAVAILABLE too (reason TIMEOUT), before the client's own request times out.
+// Any other non-2xx answer never reaches the client as Apollo's error (whose extensions.response
+// holds the subgraph's internal URL and body): a 4xx with typed GraphQL errors in its body (a
+// subgraph's own limits, PAYLOAD_TOO_LARGE, a NUL in a GET query, …) passes those errors on with
+// their codes; anything else, 401 and 403 included (the subgraph refusing the gateway's signed
+// identity), is an INTERNAL_SERVER_ERROR naming the subgraph and the HTTP status.
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
+import type { GraphQLFormattedError } from 'graphql';
 import type { GatewayContext } from './context';
 
 /** The signed identity header for the request's caller (see @llmops/platform identity). */
@@ -23,6 +29,49 @@ export class SubgraphUnavailableError extends Error {
   ) {
     super(`subgraph ${subgraph} is unavailable: ${reason}`);
   }
+}
+
+/** A subgraph answered with an HTTP status that is neither success nor unavailability. */
+export class SubgraphHttpError extends Error {
+  constructor(
+    readonly subgraph: string,
+    readonly status: number,
+    readonly body: unknown,
+  ) {
+    super(`subgraph ${subgraph} answered HTTP ${status}`);
+  }
+
+  /**
+   * What the client may see: the body's typed errors (a 4xx about the request), or one error that
+   * says only what failed. A 401 or 403 is the subgraph refusing the gateway's own signed identity
+   * (a wrong INTERNAL_AUTH_SECRET, clocks apart): the gateway's fault, not the client's, so it is
+   * an internal error too.
+   */
+  clientErrors(): GraphQLFormattedError[] {
+    if (this.status === 401 || this.status === 403) {
+      return [
+        {
+          message: `subgraph ${this.subgraph} refused the gateway's signed identity (HTTP ${this.status})`,
+          extensions: { code: 'INTERNAL_SERVER_ERROR', subgraph: this.subgraph, status: this.status },
+        },
+      ];
+    }
+    const typed = this.status >= 400 && this.status < 500 ? typedErrorsOf(this.body) : undefined;
+    return typed ?? [{ message: this.message, extensions: { code: 'INTERNAL_SERVER_ERROR', subgraph: this.subgraph, status: this.status } }];
+  }
+}
+
+/** The errors of a GraphQL error body when every one has a message and a code; internals (response, stacktrace) removed. */
+function typedErrorsOf(body: unknown): GraphQLFormattedError[] | undefined {
+  const errors = (body as { errors?: unknown } | null)?.errors;
+  if (!Array.isArray(errors) || errors.length === 0) return undefined;
+  const typed: GraphQLFormattedError[] = [];
+  for (const e of errors as Array<{ message?: unknown; extensions?: Record<string, unknown> } | null>) {
+    if (typeof e?.message !== 'string' || typeof e.extensions?.['code'] !== 'string') return undefined;
+    const { response: _response, stacktrace: _stacktrace, ...extensions } = e.extensions;
+    typed.push({ message: e.message, extensions });
+  }
+  return typed;
 }
 
 export class SubgraphSource extends RemoteGraphQLDataSource<GatewayContext> {
@@ -56,6 +105,7 @@ export class SubgraphSource extends RemoteGraphQLDataSource<GatewayContext> {
         return await super.process(options);
       }
     } catch (err) {
+      if (err instanceof SubgraphHttpError) return { errors: err.clientErrors() };
       if (!(err instanceof SubgraphUnavailableError)) throw err;
       return { errors: [{ message: err.message, extensions: { code: 'UNAVAILABLE', dependency: this.subgraph, subgraph: this.subgraph } }] };
     }
@@ -64,6 +114,8 @@ export class SubgraphSource extends RemoteGraphQLDataSource<GatewayContext> {
   override didEncounterError(error: Error, _req: unknown, response?: { status: number }): void {
     if (response === undefined) throw new SubgraphUnavailableError(this.subgraph, networkReason(error));
     if (unavailableStatuses.has(response.status)) throw new SubgraphUnavailableError(this.subgraph, `HTTP ${response.status}`);
+    // Apollo's error for a non-2xx answer carries the parsed body in extensions.response.
+    if (response.status >= 300) throw new SubgraphHttpError(this.subgraph, response.status, (error as { extensions?: { response?: { body?: unknown } } }).extensions?.response?.body);
     throw error;
   }
 }

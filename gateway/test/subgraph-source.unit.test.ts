@@ -1,5 +1,6 @@
 // The gateway's data source over real sockets: an unreachable subgraph or a 503 in front of it
-// becomes a typed UNAVAILABLE error naming the subgraph; other HTTP failures stay what they are.
+// becomes a typed UNAVAILABLE error naming the subgraph; a typed 4xx passes on its own errors, and
+// no other HTTP failure shows the client the subgraph's URL or body.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { GraphQLDataSourceProcessOptions } from '@apollo/gateway';
@@ -7,10 +8,10 @@ import { anonymousIdentity, type Identity } from '@llmops/platform';
 import type { GatewayContext } from '../src/context';
 import { SubgraphSource } from '../src/subgraph-source';
 
-async function listen(status: number): Promise<{ server: Server; url: string }> {
+async function listen(status: number, json?: unknown): Promise<{ server: Server; url: string }> {
   const server = createServer((_req, res) => {
-    res.writeHead(status, { 'content-type': 'text/plain' });
-    res.end('nope');
+    res.writeHead(status, { 'content-type': json === undefined ? 'text/plain' : 'application/json' });
+    res.end(json === undefined ? 'nope' : JSON.stringify(json));
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql` };
@@ -37,10 +38,38 @@ test('a 503 is UNAVAILABLE; a 500 is not turned into one', async () => {
   const broken = await listen(500);
   try {
     expect((await ask(new SubgraphSource('encoder', unavailable.url, noSignature))).errors?.[0]?.extensions).toMatchObject({ code: 'UNAVAILABLE', subgraph: 'encoder' });
-    await expect(ask(new SubgraphSource('encoder', broken.url, noSignature))).rejects.toThrow(/500/);
+    expect((await ask(new SubgraphSource('encoder', broken.url, noSignature))).errors).toEqual([
+      { message: 'subgraph encoder answered HTTP 500', extensions: { code: 'INTERNAL_SERVER_ERROR', subgraph: 'encoder', status: 500 } },
+    ]);
   } finally {
     unavailable.server.close();
     broken.server.close();
+  }
+});
+
+test("a subgraph's typed 4xx errors reach the client with their codes (401/403 aside); its URL and body never do", async () => {
+  const unauthenticated = await listen(401, { errors: [{ message: 'the identity header has expired', extensions: { code: 'UNAUTHENTICATED' } }] });
+  const tooDeep = await listen(400, {
+    errors: [{ message: 'Syntax Error: Query depth limit of 13 exceeded', extensions: { code: 'GRAPHQL_VALIDATION_FAILED', limit: 'maxDepth', max: 13, stacktrace: ['at x'] } }],
+  });
+  const forbidden = await listen(403); // not a GraphQL body
+  const servers = [unauthenticated, tooDeep, forbidden];
+  try {
+    const [a, b, c] = await Promise.all(servers.map((s) => ask(new SubgraphSource('retrieval', s.url, noSignature))));
+    // The subgraph refusing the gateway's own identity is the gateway's fault, not the client's.
+    expect(a!.errors).toEqual([
+      { message: "subgraph retrieval refused the gateway's signed identity (HTTP 401)", extensions: { code: 'INTERNAL_SERVER_ERROR', subgraph: 'retrieval', status: 401 } },
+    ]);
+    expect(b!.errors).toEqual([{ message: 'Syntax Error: Query depth limit of 13 exceeded', extensions: { code: 'GRAPHQL_VALIDATION_FAILED', limit: 'maxDepth', max: 13 } }]);
+    expect(c!.errors).toEqual([
+      { message: "subgraph retrieval refused the gateway's signed identity (HTTP 403)", extensions: { code: 'INTERNAL_SERVER_ERROR', subgraph: 'retrieval', status: 403 } },
+    ]);
+    for (const [i, res] of [a, b, c].entries()) {
+      expect(JSON.stringify(res)).not.toContain('"response"');
+      expect(JSON.stringify(res)).not.toContain(servers[i]!.url);
+    }
+  } finally {
+    servers.forEach((s) => s.server.close());
   }
 });
 
