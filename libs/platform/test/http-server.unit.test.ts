@@ -61,6 +61,27 @@ test('oversized bodies get 413 and batches are refused', async () => {
   }
 });
 
+test('GET requests get the same guard as POST bodies: NUL and lone surrogates in the query or variables are BAD_USER_INPUT', async () => {
+  const { lifecycle, url } = await start();
+  const get = (query: string, variables?: string) =>
+    fetch(`${url}/graphql?query=${encodeURIComponent(query)}${variables === undefined ? '' : `&variables=${encodeURIComponent(variables)}`}`, {
+      headers: { 'apollo-require-preflight': 'true' },
+    });
+  const refused = async (res: Response) => ({ status: res.status, extensions: ((await res.json()) as { errors: Array<{ extensions: object }> }).errors[0]!.extensions });
+  try {
+    const named = 'query($n: String!) { hello(name: $n) }';
+    expect(await (await get(named, '{"n":"ada"}')).json()).toEqual({ data: { hello: 'hello ada' } });
+    expect(await refused(await get(named, '{"n":"a\\u0000b"}'))).toEqual({ status: 400, extensions: { code: 'BAD_USER_INPUT', field: 'n' } });
+    expect(await refused(await get(named, '{"n":"a\\ud800b"}'))).toEqual({ status: 400, extensions: { code: 'BAD_USER_INPUT', field: 'n' } });
+    expect(await refused(await get('{ hello(name: "a\\u0000b") }'))).toEqual({ status: 400, extensions: { code: 'BAD_USER_INPUT', field: 'query' } });
+    expect(await refused(await get('{ hello(name: "a\u0000b") }'))).toEqual({ status: 400, extensions: { code: 'BAD_USER_INPUT', field: 'query' } });
+    // Variables that are not JSON are Apollo's to refuse, as before.
+    expect((await get(named, '{not json')).status).toBe(400);
+  } finally {
+    await lifecycle.shutdown('test');
+  }
+});
+
 test('readiness reports failing checks with 503, and metrics count requests by route', async () => {
   const { lifecycle, url } = await start();
   try {

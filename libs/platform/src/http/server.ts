@@ -119,17 +119,18 @@ export async function startHttpServer<TContext extends BaseContext>(
       if (Array.isArray(body)) {
         return sendGraphQLError(res, 400, 'batched requests are not accepted', 'BAD_REQUEST');
       }
-      const unstorable = findUnstorableText(body);
-      if (unstorable !== undefined) {
-        const where = unstorable.field === 'query' ? 'the query' : `variable ${unstorable.field}`;
-        return sendGraphQLError(res, 400, `${where} contains ${unstorable.found}, which is not accepted`, 'BAD_USER_INPUT', { field: unstorable.field });
-      }
+    }
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    // A GET carries the document and variables in its query string: the same text, the same guard.
+    const unstorable = findUnstorableText(req.method === 'POST' ? body : getRequestOf(url.searchParams));
+    if (unstorable !== undefined) {
+      const where = unstorable.field === 'query' ? 'the query' : `variable ${unstorable.field}`;
+      return sendGraphQLError(res, 400, `${where} contains ${unstorable.found}, which is not accepted`, 'BAD_USER_INPUT', { field: unstorable.field });
     }
     const headers = new HeaderMap();
     for (const [key, value] of Object.entries(req.headers)) {
       if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
     }
-    const url = new URL(req.url ?? '/', 'http://localhost');
     const response = await graphql.server.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: req.method?.toUpperCase() ?? 'GET', headers, search: url.search, body },
       context: () => graphql.context(req, identity),
@@ -168,6 +169,17 @@ const httpStatusOf: Partial<Record<string, number>> = { UNAUTHENTICATED: 401, FO
 function routeOf(url: string | undefined, routes: Record<string, RawRoute> = {}): string {
   const path = (url ?? '/').split('?')[0] ?? '/';
   return ['/graphql', '/healthz', '/readyz', '/metrics'].includes(path) || Object.hasOwn(routes, path) ? path : 'other';
+}
+
+/** The query and variables of a GraphQL GET request (variables that are not JSON are left to Apollo to refuse). */
+function getRequestOf(params: URLSearchParams): { query?: string; variables?: unknown } {
+  let variables: unknown;
+  try {
+    variables = JSON.parse(params.get('variables') ?? 'null');
+  } catch {
+    variables = undefined;
+  }
+  return { query: params.get('query') ?? undefined, variables };
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
