@@ -1,7 +1,10 @@
-// An in-memory PromptStore: the domain's own port, faked for unit tests.
+// An in-memory PromptStore: the domain's own port, faked for unit tests. Like a database, it
+// hands out copies: a later change to a row never shows through an object read before it.
 import { ConflictError } from '@llmops/platform';
 import type { AliasMove, AuditEntry, NewPrompt, Prompt, PromptAlias, PromptFilter, PromptVersion, ValidVersion, VersionSelector } from '../src/domain/model';
 import type { ArchiveVersionResult, CreateVersionResult, PromptStore, SetAliasResult } from '../src/domain/ports';
+
+const copy = <T>(value: T): T => structuredClone(value);
 
 export class MemoryStore implements PromptStore {
   prompts: Prompt[] = [];
@@ -14,7 +17,7 @@ export class MemoryStore implements PromptStore {
     if (this.prompts.some((p) => p.name === input.name)) throw new ConflictError('taken', { field: 'name' });
     const p = { id: `p${this.prompts.length + 1}`, ...input, archived: false, createdAt: new Date(), updatedAt: new Date() };
     this.prompts.push(p);
-    return p;
+    return copy(p);
   }
   async createVersion(input: ValidVersion): Promise<CreateVersionResult> {
     const p = this.prompts.find((x) => x.name === input.promptName);
@@ -33,31 +36,31 @@ export class MemoryStore implements PromptStore {
       createdAt: new Date(),
     };
     this.versions.push(v);
-    return { ok: true, version: v };
+    return { ok: true, version: copy(v) };
   }
   async findPromptByName(name: string) {
-    return this.prompts.find((p) => p.name === name) ?? null;
+    return copy(this.prompts.find((p) => p.name === name) ?? null);
   }
   async findPromptById(id: string) {
-    return this.prompts.find((p) => p.id === id) ?? null;
+    return copy(this.prompts.find((p) => p.id === id) ?? null);
   }
   async listPrompts(first: number, _after: string | null, filter: PromptFilter) {
     const items = this.prompts.filter((p) => (filter.includeArchived || !p.archived) && (!filter.tag || p.tags.includes(filter.tag)));
-    return { items: items.slice(0, first), hasNextPage: items.length > first };
+    return { items: copy(items.slice(0, first)), hasNextPage: items.length > first };
   }
   async listVersions(promptId: string) {
-    return this.versions.filter((v) => v.promptId === promptId);
+    return copy(this.versions.filter((v) => v.promptId === promptId));
   }
   async findVersion(promptName: string, selector: VersionSelector) {
     this.reads++;
     const list = this.versions.filter((v) => v.promptName === promptName);
-    if (selector.kind === 'latest') return list.at(-1) ?? null;
-    if (selector.kind === 'number') return list.find((v) => v.number === selector.number) ?? null;
+    if (selector.kind === 'latest') return copy(list.at(-1) ?? null);
+    if (selector.kind === 'number') return copy(list.find((v) => v.number === selector.number) ?? null);
     const alias = this.aliases.find((a) => a.promptName === promptName && a.alias === selector.alias);
-    return alias ? (list.find((v) => v.id === alias.versionId) ?? null) : null;
+    return alias ? copy(list.find((v) => v.id === alias.versionId) ?? null) : null;
   }
   async findVersionById(id: string) {
-    return this.versions.find((v) => v.id === id) ?? null;
+    return copy(this.versions.find((v) => v.id === id) ?? null);
   }
   async setAlias(promptName: string, alias: string, versionNumber: number, movedBy: string | null): Promise<SetAliasResult> {
     const p = this.prompts.find((x) => x.name === promptName);
@@ -71,18 +74,18 @@ export class MemoryStore implements PromptStore {
     const created = { promptId: p.id, promptName, alias, versionNumber, versionId: v.id, updatedAt: new Date() };
     this.aliases.push(created);
     this.history.push({ promptId: p.id, alias, fromVersion, toVersion: versionNumber, movedBy, movedAt: new Date() });
-    return { ok: true, alias: created, fromVersion };
+    return { ok: true, alias: copy(created), fromVersion };
   }
   async listAliases(promptId: string) {
-    return this.aliases.filter((a) => a.promptId === promptId);
+    return copy(this.aliases.filter((a) => a.promptId === promptId));
   }
   async aliasHistory(promptId: string, alias: string | null) {
-    return this.history.filter((h) => h.promptId === promptId && (alias === null || h.alias === alias)).reverse();
+    return copy(this.history.filter((h) => h.promptId === promptId && (alias === null || h.alias === alias)).reverse());
   }
   async archivePrompt(name: string) {
     const p = this.prompts.find((x) => x.name === name);
     if (p) p.archived = true;
-    return p ?? null;
+    return copy(p ?? null);
   }
   async archiveVersion(promptName: string, versionNumber: number): Promise<ArchiveVersionResult> {
     const v = this.versions.find((x) => x.promptName === promptName && x.number === versionNumber);
@@ -90,11 +93,11 @@ export class MemoryStore implements PromptStore {
     const aliases = this.aliases.filter((a) => a.versionId === v.id).map((a) => a.alias);
     if (aliases.length) return { ok: false, reason: 'HAS_ALIASES', aliases };
     v.archived = true;
-    return { ok: true, version: v };
+    return { ok: true, version: copy(v) };
   }
 
   audit: AuditEntry[] = [];
   async auditLog(first: number, before: number | null): Promise<AuditEntry[]> {
-    return this.audit.filter((e) => before === null || e.seq < before).slice(-first).reverse();
+    return copy(this.audit.filter((e) => before === null || e.seq < before).slice(-first).reverse());
   }
 }

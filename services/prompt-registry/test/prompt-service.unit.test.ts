@@ -108,6 +108,10 @@ test('aliases: names are checked, archived versions cannot be targeted, aliased 
   expect((await inputError(s.setAlias('p', 'Prod!', 1, null))).field).toBe('alias');
   expect((await inputError(s.setAlias('p', 'latest', 1, null))).field).toBe('alias');
   await expect(s.setAlias('p', 'production', 7, null)).rejects.toEqual(new NotFoundError('PromptVersion', 'p@7'));
+  const tooLong = await inputError(s.setAlias('p', 'production', 1, 'm'.repeat(201)));
+  expect({ field: tooLong.field, message: tooLong.message }).toEqual({ field: 'movedBy', message: 'movedBy: must be at most 200 characters' });
+  expect(await s.aliasHistory('p1', null)).toEqual([]);
+  await expect(s.setAlias('p', 'staging', 2, 'm'.repeat(200))).resolves.toMatchObject({ alias: 'staging' });
   await s.setAlias('p', 'production', 2, null);
   await expect(s.archiveVersion('p', 2)).rejects.toBeInstanceOf(ConflictError);
   await s.archiveVersion('p', 1);
@@ -152,4 +156,27 @@ describe('callers', () => {
     await expect((await withVersion('editor')).auditLog(10, null)).rejects.toMatchObject({ code: 'FORBIDDEN' });
     await expect((await withVersion('admin')).auditLog(10, null)).resolves.toEqual([]);
   });
+});
+
+test('archiving a version shows at once: in this replica\'s cache, and through another replica\'s cache', async () => {
+  const store = new MemoryStore();
+  const here = new PromptService(store);
+  const elsewhere = new PromptService(store); // another replica: same database, its own cache
+  await here.createPrompt({ name: 'p', description: null, tags: [] });
+  await here.createVersion(version('p', 'one'));
+  await here.createVersion(version('p', 'two'));
+  const one = { kind: 'number', number: 1 } as const;
+  const latest = { kind: 'latest' } as const;
+  for (const s of [here, elsewhere]) {
+    expect((await s.getVersion('p', one)).archived).toBe(false);
+    expect((await s.getVersion('p', latest)).archived).toBe(false);
+  }
+  await here.archiveVersion('p', 1);
+  await here.archiveVersion('p', 2);
+  expect((await here.getVersion('p', one)).archived).toBe(true);
+  expect((await here.getVersion('p', latest)).archived).toBe(true);
+  // No event tells the other replica; what it serves from its cache still answers `archived` right.
+  const cachedOne = await elsewhere.getVersion('p', one);
+  expect(await elsewhere.isArchived(cachedOne)).toBe(true);
+  expect(await elsewhere.isArchived(await elsewhere.getVersion('p', latest))).toBe(true);
 });

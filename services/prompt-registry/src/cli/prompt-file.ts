@@ -46,14 +46,25 @@ export const fileNameOf = (promptName: string, extension: 'yaml' | 'json') => `$
 /**
  * Whether a file's version has the registry's content (number, author and commit message aside).
  * A file that leaves variables out lets the registry infer them, so they are not compared then.
+ * Objects are compared whatever the order of their keys: the registry stores metadata and JSON
+ * defaults as jsonb, which keeps its own key order, not the file's.
  */
 export function sameContent(file: PromptFileVersion, registry: PromptFileVersion): boolean {
   const withVariables = file.variables !== undefined;
   return contentOf(file, withVariables) === contentOf(registry, withVariables);
 }
 
+/** JSON text of `value` with every object's keys sorted, so equal content gives equal text. */
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v !== null && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v,
+  );
+}
+
 function contentOf(v: PromptFileVersion, withVariables: boolean): string {
-  return JSON.stringify({
+  return canonicalJson({
     template: v.template ?? null,
     messages: v.messages ?? null,
     variables: withVariables

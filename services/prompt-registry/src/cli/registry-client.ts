@@ -15,12 +15,13 @@ export class RegistryClient {
     return body.data as T;
   }
 
+  /** Every prompt's name, archived ones too (an export leaves nothing out). */
   async listNames(): Promise<string[]> {
     const names: string[] = [];
     let after: string | null = null;
     for (;;) {
       const page: { prompts: { edges: Array<{ node: { name: string } }>; pageInfo: { hasNextPage: boolean; endCursor: string | null } } } = await this.call(
-        `query($after: String) { prompts(first: 100, after: $after) { edges { node { name } } pageInfo { hasNextPage endCursor } } }`,
+        `query($after: String) { prompts(first: 100, after: $after, includeArchived: true) { edges { node { name } } pageInfo { hasNextPage endCursor } } }`,
         { after },
       );
       names.push(...page.prompts.edges.map((e) => e.node.name));

@@ -5,7 +5,7 @@ import type { PromptStore } from './ports';
 import { diffVersions, type VersionDiff } from './diff';
 import { renderVersion, type RenderedPrompt } from './render';
 import { VersionCache } from './version-cache';
-import { validateAlias, validateNewPrompt, validateNewVersion, validatePageSize } from './validation';
+import { validateAlias, validateMovedBy, validateNewPrompt, validateNewVersion, validatePageSize } from './validation';
 
 /** Who the service works for: one project's prompts, with the caller's role. */
 export interface Caller {
@@ -91,6 +91,15 @@ export class PromptService {
     return this.store.findVersionById(id);
   }
 
+  /**
+   * Whether the version is archived now. A version served from the cache may have been archived
+   * since (on another replica: archiving has no event), so its flag is read from the store.
+   */
+  async isArchived(version: PromptVersion): Promise<boolean> {
+    if (version.archived || !this.cache.holds(version)) return version.archived;
+    return (await this.store.findVersionById(version.id))?.archived ?? version.archived;
+  }
+
   async render(promptName: string, selector: VersionSelector, values: Record<string, unknown>): Promise<RenderedPrompt> {
     return renderVersion(await this.getVersion(promptName, selector), values);
   }
@@ -105,6 +114,7 @@ export class PromptService {
 
   async setAlias(promptName: string, alias: string, versionNumber: number, movedBy: string | null): Promise<PromptAlias> {
     validateAlias(alias);
+    validateMovedBy(movedBy);
     if (!Number.isInteger(versionNumber) || versionNumber < 1) throw new InputError('version: must be a positive integer', 'version');
     if (this.caller.protectedAliases.includes(alias) && this.caller.role !== 'admin') {
       throw new NotAllowedError(`alias "${alias}" is protected: only an admin may move it (PROTECTED_ALIASES)`, { alias, required: 'admin', role: this.caller.role });
@@ -140,7 +150,12 @@ export class PromptService {
 
   async archiveVersion(promptName: string, versionNumber: number): Promise<PromptVersion> {
     const result = await this.store.archiveVersion(promptName, versionNumber);
-    if (result.ok) return result.version;
+    if (result.ok) {
+      // Its cached copies (by number, and as "latest") still say archived: false.
+      this.cache.invalidate(this.cacheKey(promptName), { kind: 'number', number: versionNumber });
+      this.cache.invalidate(this.cacheKey(promptName), { kind: 'latest' });
+      return result.version;
+    }
     if (result.reason === 'HAS_ALIASES') {
       throw new ConflictError(`version ${promptName}@${versionNumber} is referenced by alias(es) ${result.aliases.join(', ')}; move them first`, {
         field: 'version',

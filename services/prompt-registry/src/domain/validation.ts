@@ -19,6 +19,8 @@ export const limits = {
   retrieveK: 100,
   renderValuesBytes: 1_048_576,
   aliasLength: 64,
+  /** author of a version, movedBy of an alias move: a person's name or handle. */
+  personLength: 200,
   pageSize: 100,
 } as const;
 
@@ -98,7 +100,7 @@ const newVersion = z.object({
     )
     .max(limits.augmentationSteps, `at most ${limits.augmentationSteps} steps`),
   commitMessage: z.string().max(limits.commitMessageLength, max(limits.commitMessageLength)),
-  author: z.string().max(200, max(200)).nullable(),
+  author: z.string().max(limits.personLength, max(limits.personLength)).nullable(),
   parentNumber: z.number().int().positive().nullable(),
 });
 
@@ -154,6 +156,10 @@ export function validateNewVersion(input: NewPromptVersion): ValidVersion {
 }
 
 export const validateAlias = (alias: string): string => check(aliasName, alias, 'alias');
+
+const movedBy = z.string().max(limits.personLength, max(limits.personLength)).nullable();
+/** Who moved an alias: stored in its history and carried by prompt.alias.moved.v1, so bounded like author. */
+export const validateMovedBy = (value: string | null): string | null => check(movedBy, value, 'movedBy');
 
 export function validatePageSize(first: number): number {
   if (!Number.isInteger(first) || first < 1 || first > limits.pageSize) {

@@ -1,6 +1,9 @@
-// Resolved versions by (prompt, selector). Numbered versions are immutable and never go stale;
-// aliases and "latest" are invalidated when the matching events arrive (prompt.alias.moved.v1,
+// Resolved versions by (prompt, selector). A numbered version's content is immutable and never goes
+// stale; aliases and "latest" are invalidated when the matching events arrive (prompt.alias.moved.v1,
 // prompt.version.created.v1), so a moved alias is not served stale once its event is consumed.
+// The one thing about a version that changes, its `archived` flag, has no event: the replica that
+// archives drops its entries, and a cached version's flag is read again from the store when asked
+// for (PromptService.isArchived), so other replicas never answer it stale.
 import type { PromptVersion, VersionSelector } from './model';
 
 const keyOf = (promptName: string, s: VersionSelector) =>
@@ -8,6 +11,8 @@ const keyOf = (promptName: string, s: VersionSelector) =>
 
 export class VersionCache {
   private readonly entries = new Map<string, PromptVersion>();
+  /** Every version object this cache has handed out (its `archived` may be stale). */
+  private readonly cached = new WeakSet<PromptVersion>();
   /** Bumped on every invalidation, so a read that raced an invalidation is not cached. */
   private epoch = 0;
   private enabled: boolean;
@@ -49,6 +54,12 @@ export class VersionCache {
       if (oldest !== undefined) this.entries.delete(oldest);
     }
     this.entries.set(keyOf(promptName, selector), version);
+    this.cached.add(version);
+  }
+
+  /** Whether `version` is (or was) a cached object, so that its mutable fields may be stale. */
+  holds(version: PromptVersion): boolean {
+    return this.cached.has(version);
   }
 
   invalidate(promptName: string, selector: VersionSelector): void {

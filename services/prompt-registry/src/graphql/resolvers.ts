@@ -75,6 +75,7 @@ export const resolvers = {
     __resolveReference: (ref: { id: string }, ctx: Context) => ctx.prompts.findVersionById(ref.id),
     prompt: (version: PromptVersion, _: unknown, ctx: Context) => ctx.prompts.getPrompt(version.promptName),
     kind: (version: PromptVersion) => version.body.kind,
+    archived: (version: PromptVersion, _: unknown, ctx: Context) => ctx.prompts.isArchived(version),
     template: (version: PromptVersion) => (version.body.kind === 'TEXT' ? version.body.template : null),
     messages: (version: PromptVersion) => (version.body.kind === 'CHAT' ? version.body.messages : null),
     parent: (version: PromptVersion, _: unknown, ctx: Context) =>

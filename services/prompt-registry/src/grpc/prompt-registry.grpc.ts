@@ -2,6 +2,7 @@ import { InputError, type GrpcServer, type Identity } from '@llmops/platform';
 import { promptRegistryV1 as pb } from '@llmops/contracts';
 import type { PromptVersion, VersionSelector } from '../domain/model';
 import type { PromptService } from '../domain/prompt-service';
+import { check, promptName as promptNameSchema } from '../domain/validation';
 
 const service = 'llmops.prompt_registry.v1.PromptRegistryService';
 
@@ -25,12 +26,14 @@ export function promptRegistryGrpc(server: GrpcServer, promptsFor: (identity: Id
   };
 }
 
-function parseRef(ref: pb.PromptVersionRef | undefined): { promptName: string; selector: VersionSelector } {
+/** The ref as the domain takes it; the name is checked like a new prompt's (no NUL or other text a name cannot hold). */
+export function parseRef(ref: pb.PromptVersionRef | undefined): { promptName: string; selector: VersionSelector } {
   if (!ref?.promptName) throw new InputError('ref.prompt_name is required', 'ref.prompt_name');
+  const promptName = check(promptNameSchema, ref.promptName, 'ref.prompt_name');
   const s = ref.selector;
-  if (s?.$case === 'version') return { promptName: ref.promptName, selector: { kind: 'number', number: s.value } };
-  if (s?.$case === 'alias') return { promptName: ref.promptName, selector: { kind: 'alias', alias: s.value } };
-  if (s?.$case === 'latest' && s.value) return { promptName: ref.promptName, selector: { kind: 'latest' } };
+  if (s?.$case === 'version') return { promptName, selector: { kind: 'number', number: s.value } };
+  if (s?.$case === 'alias') return { promptName, selector: { kind: 'alias', alias: s.value } };
+  if (s?.$case === 'latest' && s.value) return { promptName, selector: { kind: 'latest' } };
   throw new InputError('ref.selector: set version, alias or latest', 'ref.selector');
 }
 
