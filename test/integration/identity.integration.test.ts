@@ -4,14 +4,17 @@
 // project never sees another's prompts (through GraphQL, gRPC or a generation that renders them),
 // protected aliases move only for admins, the audit log records who did what, and subgraphs refuse
 // requests that do not carry a valid signed identity.
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { createServer as createHttpServer, type Server } from 'node:http';
-import { generateKeyPairSync, randomUUID, sign, type KeyObject } from 'node:crypto';
+import { join } from 'node:path';
+import { generateKeyPairSync, randomBytes, randomUUID, sign, type KeyObject } from 'node:crypto';
 import { credentials } from '@grpc/grpc-js';
 import { promptRegistryV1 as pb } from '@llmops/contracts';
 import { callUnary } from '@llmops/platform';
 import { graphql, type GraphQLResponse } from '@llmops/testkit';
 import { grpcOptions, integrationContext, programUrl, subgraphHeaders } from './context';
-import { startExtraGateway, type ExtraGateway } from './extra-gateway';
+import { freePort, startExtraGateway, type ExtraGateway } from './extra-gateway';
 import { authCli, bearer, createKey } from './projects';
 
 const run = Math.random().toString(36).slice(2, 8);
@@ -227,4 +230,66 @@ test("a project's request rate is limited with RATE_LIMITED and a retry time; ot
 
 test('an id from the CLI that does not exist is a clear error', async () => {
   await expect(authCli('revoke-key', `nokey${randomUUID().slice(0, 7)}`)).rejects.toMatchObject({ stderr: expect.stringMatching(/API key not found/) });
+});
+
+test('a revoked bootstrap key stays revoked when the gateway starts again; a bootstrap key of another project stops the gateway', async () => {
+  const id = randomBytes(6).toString('hex');
+  const key = `llm_${id}_${randomBytes(32).toString('base64url')}`;
+  const env = { NODE_ENV: 'production', AUTH_API_KEY_CACHE_MS: '0', AUTH_BOOTSTRAP_API_KEY: key, AUTH_BOOTSTRAP_PROJECT: projectB };
+  const query = '{ prompts(first: 1) { edges { node { name } } } }';
+  const started = async (check: (g: ExtraGateway) => Promise<void>) => {
+    const g = await startExtraGateway(env);
+    try {
+      await check(g);
+    } finally {
+      g.child.kill('SIGKILL');
+    }
+  };
+  await started(async (g) => expect((await graphql(g.url, query, {}, bearer(key))).status).toBe(200));
+  expect(await authCli('revoke-key', id)).toBe(`revoked API key ${id}`);
+  // The restart must not un-revoke it, and says why the configured key does not work.
+  await started(async (g) => {
+    const res = await graphql(g.url, query, {}, bearer(key));
+    expect({ status: res.status, message: res.errors?.[0]?.message }).toEqual({ status: 401, message: 'the API key has been revoked' });
+    expect(g.output()).toMatch(/AUTH_BOOTSTRAP_API_KEY has been revoked and stays revoked/);
+  });
+  expect(await authCli('keys', '--project', projectB)).toMatch(new RegExp(`^${id}\\tadmin\\t.*\\trevoked `, 'm'));
+
+  // The same key configured for project A: the gateway exits 1 naming both projects; the key stays B's.
+  const child = spawn(process.execPath, [join(__dirname, '..', '..', 'gateway', 'dist', 'main.js')], {
+    env: {
+      PATH: process.env.PATH!,
+      LOG_LEVEL: 'warn',
+      HTTP_PORT: String(await freePort()),
+      DATABASE_URL: integrationContext().databaseUrl,
+      INTERNAL_AUTH_SECRET: integrationContext().auth.internalSecret,
+      ...env,
+      AUTH_BOOTSTRAP_PROJECT: projectA,
+    },
+    stdio: 'pipe',
+  });
+  let output = '';
+  child.stdout!.on('data', (d) => (output += d));
+  child.stderr!.on('data', (d) => (output += d));
+  const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+  const [code] = (await once(child, 'exit')) as [number | null];
+  clearTimeout(timer);
+  expect({ code, output }).toEqual({
+    code: 1,
+    output: expect.stringContaining(`AUTH_BOOTSTRAP_API_KEY: the key ${id} belongs to project ${projectB}, not to AUTH_BOOTSTRAP_PROJECT ${projectA}`),
+  });
+  expect(await authCli('keys', '--project', projectA)).not.toContain(id);
+});
+
+test("a gateway the subgraphs do not trust answers INTERNAL_SERVER_ERROR (its fault, not the client's), never the subgraph's URL or answer", async () => {
+  // A gateway whose internal secret the subgraphs do not share: every subgraph answers 401.
+  const misconfigured = await startExtraGateway({ INTERNAL_AUTH_SECRET: `not-the-stack-secret-${randomBytes(16).toString('hex')}` });
+  try {
+    const res = await graphql(misconfigured.url, '{ prompts(first: 1) { edges { node { name } } } }', {});
+    expect(codes(res)).toEqual(['INTERNAL_SERVER_ERROR']);
+    expect(res.errors?.[0]?.extensions?.['response']).toBeUndefined();
+    expect(JSON.stringify(res)).not.toContain(programUrl('prompt-registry'));
+  } finally {
+    misconfigured.child.kill('SIGKILL');
+  }
 });

@@ -8,7 +8,7 @@ import { credentials } from '@grpc/grpc-js';
 import { promptRegistryV1 as pb } from '@llmops/contracts';
 import { callUnary } from '@llmops/platform';
 import { graphql, waitFor } from '@llmops/testkit';
-import { grpcOptions, integrationContext } from './context';
+import { grpcOptions, integrationContext, subgraphHeaders } from './context';
 import { freePort } from './extra-gateway';
 import { KafkaProbe } from './kafka-probe';
 
@@ -137,6 +137,8 @@ test('aliases move atomically, keep a history, publish prompt.alias.moved.v1 and
   const event = await probe.waitForMessage((m) => m.value['promptName'] === name && m.value['toVersion'] === 3, 'the alias move event');
   expect(event.value).toMatchObject({ alias: 'production', fromVersion: 1, toVersion: 3, movedBy: 'ada' });
 
+  const ARCHIVED_1 = `query($n: String!) { prompt(name: $n) { version(number: 1) { archived } } }`;
+  expect((await gql(ARCHIVED_1, { n: name })).data).toEqual({ prompt: { version: { archived: false } } }); // now cached
   const archive = await gql(`mutation($n: String!) { archivePromptVersion(promptName: $n, version: 3) { number } }`, { n: name });
   expect(archive.errors?.[0]?.extensions).toMatchObject({ code: 'CONFLICT', aliases: ['production'] });
   const archived = await gql<{ archivePromptVersion: { archived: boolean } }>(
@@ -144,6 +146,7 @@ test('aliases move atomically, keep a history, publish prompt.alias.moved.v1 and
     { n: name },
   );
   expect(archived.data!.archivePromptVersion.archived).toBe(true);
+  expect((await gql(ARCHIVED_1, { n: name })).data).toEqual({ prompt: { version: { archived: true } } });
   expect((await gql(SET, { n: name, a: 'canary', v: 1 })).errors?.[0]?.extensions?.['code']).toBe('CONFLICT');
   const missing = await gql(`query($n: String!) { prompt(name: $n) { version(alias: "nope") { number } } }`, { n: name });
   expect(missing.errors?.[0]?.extensions).toMatchObject({ code: 'NOT_FOUND', ref: `${name}@nope` });
@@ -251,4 +254,12 @@ test('a second replica never serves a moved alias stale once the move event is c
   });
   expect(moved).toBe(true);
   for (let i = 0; i < 20; i++) expect((await render(client, req)).text).toBe('two !');
+
+  // Archiving has no event: a version this replica cached still answers `archived` as it is now.
+  const ARCHIVED_1 = `query($n: String!) { prompt(name: $n) { version(number: 1) { archived } } }`;
+  const onReplica = () => graphql(`http://127.0.0.1:${httpPort}/graphql`, ARCHIVED_1, { n: name }, subgraphHeaders());
+  expect((await onReplica()).data).toEqual({ prompt: { version: { archived: false } } });
+  expect((await onReplica()).data).toEqual({ prompt: { version: { archived: false } } });
+  expect((await gql(`mutation($n: String!) { archivePromptVersion(promptName: $n, version: 1) { archived } }`, { n: name })).errors).toBeUndefined();
+  expect((await onReplica()).data).toEqual({ prompt: { version: { archived: true } } });
 });

@@ -66,3 +66,24 @@ test('export writes one file per prompt; import recreates it elsewhere and is id
   writeFileSync(copyPath, 'name: x\nversions:\n  - number: 2\n    template: t\n');
   await expect(run('import', copyPath)).rejects.toMatchObject({ stderr: expect.stringContaining('versions must be numbered 1, 2, 3') });
 });
+
+test('import is idempotent whatever the order of metadata keys; export includes archived prompts', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'prompts-order-'));
+  const name = `cli-order/${randomUUID().slice(0, 8)}`;
+  // jsonb stores {"a": …, "zeta": …, "nested": {"b": …, "yy": …}}: shorter keys first, not the file's order.
+  const path = join(dir, 'ordered.yaml');
+  writeFileSync(
+    path,
+    YAML.stringify({ name, versions: [{ number: 1, template: 'Hi {{who}}', metadata: { zeta: 1, nested: { yy: true, b: [2, 1] }, a: 'x' } }] }),
+  );
+  expect((await run('import', path)).stdout).toContain(`${name}: new, 1 version(s) to add, 0 alias(es) to set`);
+  expect((await run('import', path)).stdout).toContain(`${name}: exists, 0 version(s) to add, 0 alias(es) to set`);
+
+  const archived = `cli-archived/${randomUUID().slice(0, 8)}`;
+  await graphql(ctx.gatewayUrl, `mutation($n: String!) { createPrompt(input: { name: $n }) { id } }`, { n: archived });
+  await graphql(ctx.gatewayUrl, `mutation($n: String!) { createPromptVersion(input: { promptName: $n, template: "old" }) { number } }`, { n: archived });
+  await graphql(ctx.gatewayUrl, `mutation($n: String!) { archivePrompt(name: $n) { archived } }`, { n: archived });
+  const out = join(dir, 'export');
+  expect((await run('export', out)).stdout).toContain(`${archived}: 1 version(s)`);
+  expect(YAML.parse(readFileSync(join(out, `${archived.replace('/', '__')}.yaml`), 'utf8'))).toMatchObject({ name: archived, versions: [{ template: 'old' }] });
+});
