@@ -38,6 +38,11 @@ export function createGenerationMetrics(metrics: Metrics, logger: Logger) {
     help: 'Generations that could not be written to PostgreSQL.',
     registers,
   });
+  const sessionAppendFailures = new Counter({
+    name: 'generation_session_append_failures_total',
+    help: 'Succeeded generations whose exchange could not be appended to their session.',
+    registers,
+  });
   const sequencesInUse = new Gauge({ name: 'generation_embedded_sequences_in_use', help: 'Embedded model sequences generating now.', registers });
   const queueWaiting = new Gauge({ name: 'generation_embedded_queue_waiting', help: 'Embedded requests waiting for a sequence.', registers });
 
@@ -53,6 +58,10 @@ export function createGenerationMetrics(metrics: Metrics, logger: Logger) {
     recordFailed(g: Generation, err: unknown) {
       recordFailures.inc();
       logger.error({ err, generationId: g.id, status: g.status }, 'could not record a generation');
+    },
+    sessionAppendFailed(g: Generation, sessionId: string, err: unknown) {
+      sessionAppendFailures.inc();
+      logger.error({ err, generationId: g.id, sessionId }, 'could not append a generation to its session');
     },
   };
   return {

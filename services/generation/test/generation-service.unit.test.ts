@@ -11,6 +11,7 @@ import type { GenerateRequest } from '../src/domain/model';
 import { ModelRouter } from '../src/domain/router';
 import { OpenAiCompatibleBackend } from '../src/adapters/openai-backend.http';
 import { FakePromptRegistry, FakeRetriever, MemoryGenerationStore, MemorySessionStore, MemoryTokenUsageStore } from './fakes';
+import { OpenAiCompatibleServer } from './openai-compatible-server';
 import { SessionService } from '../src/domain/session-service';
 import { TokenBudget, utcDay } from '../src/domain/token-budget';
 import { generationSettings, loadNodeLlamaCpp } from './model-fixture';
@@ -284,11 +285,25 @@ test('when the routed backend is unavailable the fallback backend answers, and t
   });
   const remote = new OpenAiCompatibleBackend({ name: 'gpu', baseUrl: `http://127.0.0.1:${deadPort}/v1`, models: [{ name: 'big-model', contextLength: 4096 }], timeoutMs: 2_000 });
   const withFallback = new ModelRouter([remote, ...backends.all], { defaultModel: 'big-model', fallbackBackend: 'embedded' });
-  const { svc } = service({ router: withFallback });
-  const g = await svc.generate(inline('Say hello.', {}, { maxTokens: 5 }), { signal: signal() });
+  const { svc, store } = service({ router: withFallback });
+  const events: GenerationEvent[] = [];
+  const g = await svc.generate(inline('Say hello.', {}, { maxTokens: 5 }), { signal: signal(), onEvent: (e) => events.push(e) });
   expect(g).toMatchObject({ status: 'SUCCEEDED', model: 'smollm2-135m-instruct', backend: 'embedded' });
   expect(g.fallbackFrom).toMatchObject({ backend: 'gpu', model: 'big-model' });
   expect(g.fallbackFrom!.error).toContain('ECONNREFUSED');
+  // One `started`, first, naming the backend and model that answer, not the one that failed.
+  expect(events.filter((e) => e.type === 'started')).toEqual([
+    { type: 'started', generationId: g.id, model: 'smollm2-135m-instruct', backend: 'embedded', promptVersionId: null },
+  ]);
+  expect(events[0]!.type).toBe('started');
+
+  // A prompt the fallback's context cannot hold: the call fails as the routed backend's outage
+  // (UNAVAILABLE, which clients retry), not as the caller's prompt being too long.
+  const long = inline('{{text}}', { text: 'the quick brown fox jumps over the lazy dog '.repeat(80) }, { maxTokens: 5 });
+  const tooLong = await failure(svc.generate(long, { signal: signal(), onEvent: (e) => events.push(e) }));
+  expect(tooLong).toMatchObject({ code: 'UNAVAILABLE', details: { dependency: 'backend:gpu', fallback: { backend: 'embedded', model: 'smollm2-135m-instruct' } } });
+  expect((tooLong.details['fallback'] as { error: string }).error).toContain('prompt too long');
+  expect(store.last()).toMatchObject({ id: tooLong.details['generationId'], status: 'FAILED', backend: 'gpu', model: 'big-model', fallbackFrom: null, error: { code: 'UNAVAILABLE' } });
 
   const noFallback = new ModelRouter([remote, ...backends.all], { defaultModel: 'big-model', fallbackBackend: null });
   const err = await failure(service({ router: noFallback }).svc.generate(inline('Say hello.'), { signal: signal() }));
@@ -332,4 +347,61 @@ test("a call that does not fit in the project's token budget is refused before t
   const failed = store.records.at(-1)!;
   expect(failed).toMatchObject({ status: 'FAILED', output: null, completionTokens: null, error: { code: 'RATE_LIMITED' } });
   expect(store.records).toHaveLength(2);
+});
+
+test('a remote server that sends no usage: the call is charged the admission estimate and one token per content delta', async () => {
+  const server = new OpenAiCompatibleServer(backends.embedded, 'HuggingFaceTB/SmolLM2-135M-Instruct');
+  const url = await server.start();
+  try {
+    server.omitUsage = true;
+    const remote = new OpenAiCompatibleBackend({ name: 'gpu', baseUrl: `${url}/v1`, models: [{ name: 'smollm2-remote', remoteName: 'HuggingFaceTB/SmolLM2-135M-Instruct', contextLength: 512 }], timeoutMs: 30_000 });
+    const router = new ModelRouter([remote, ...backends.all], { defaultModel: 'smollm2-remote', fallbackBackend: 'embedded' });
+    const { svc, store } = service({ router });
+    const events: GenerationEvent[] = [];
+    const g = await svc.generate(inline('Name three colours.', {}, { maxTokens: 12 }), { signal: signal(), onEvent: (e) => events.push(e) });
+    const deltas = events.filter((e) => e.type === 'text').length;
+    expect(deltas).toBeGreaterThan(0);
+    const chars = g.renderedMessages!.reduce((sum, m) => sum + m.content.length, 0);
+    expect(g).toMatchObject({ status: 'SUCCEEDED', backend: 'gpu', promptTokens: Math.ceil(chars / 3), completionTokens: deltas });
+    expect(store.last()).toMatchObject({ id: g.id, promptTokens: Math.ceil(chars / 3), completionTokens: deltas });
+    // The routed backend answered: its `started` came once, before its first text.
+    expect(events[0]).toEqual({ type: 'started', generationId: g.id, model: 'smollm2-remote', backend: 'gpu', promptVersionId: null });
+    expect(events.filter((e) => e.type === 'started')).toHaveLength(1);
+
+    // With usage, the server's counts are recorded.
+    server.omitUsage = false;
+    const counted = await svc.generate(inline('Name three colours.', {}, { maxTokens: 12 }), { signal: signal() });
+    expect(counted.promptTokens).toBe(backends.embedded.countPromptTokens('smollm2-135m-instruct', counted.renderedMessages!));
+  } finally {
+    await server.stop();
+  }
+});
+
+test('a prompt message too long for the session is refused before the model runs', async () => {
+  const sessionStore = new MemorySessionStore();
+  const sessions = new SessionService(sessionStore, (t) => t.length, { windowMessages: 4, tokenBudget: 256 }, { maxWindowMessages: 10, maxTokenBudget: 512, maxMessageChars: 40 }, randomUUID);
+  const { svc, store } = service({ memory: sessions });
+  const session = await sessions.create({});
+  const err = await failure(svc.generate({ ...inline('{{q}}', { q: 'Tell me about the tides, please, in detail.' }, { maxTokens: 4 }), sessionId: session.id }, { signal: signal() }));
+  expect(err).toMatchObject({ code: 'BAD_USER_INPUT', details: { field: 'prompt', limit: 40 } });
+  expect(store.records).toHaveLength(1);
+  expect(store.last()).toMatchObject({ id: err.details['generationId'], status: 'FAILED', output: null, completionTokens: null, sessionId: session.id });
+  expect(await sessionStore.all(session.id)).toEqual([]);
+  // Without appending, the same prompt may read the session.
+  const g = await svc.generate({ ...inline('{{q}}', { q: 'Tell me about the tides, please, in detail.' }, { maxTokens: 4 }), sessionId: session.id, appendToSession: false }, { signal: signal() });
+  expect(g.status).toBe('SUCCEEDED');
+});
+
+test('a session append that fails after the generation succeeded does not hide it: the generation is returned and the failure reported', async () => {
+  const refused = () => Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+  const memory = { get: async () => ({}), window: async () => [], append: () => Promise.reject(refused()) };
+  const appendFailures: Array<{ generationId: string; sessionId: string; err: unknown }> = [];
+  const observer = { completed: () => {}, recordFailed: () => {}, sessionAppendFailed: (g: { id: string }, sessionId: string, err: unknown) => appendFailures.push({ generationId: g.id, sessionId, err }) };
+  const { svc, store } = service({ memory, observer });
+  const sessionId = randomUUID();
+  const g = await svc.generate({ ...inline('Say hi.', {}, { maxTokens: 4 }), sessionId }, { signal: signal() });
+  expect(g).toMatchObject({ status: 'SUCCEEDED', sessionId });
+  expect(g.output).not.toBeNull();
+  expect(store.last()).toMatchObject({ id: g.id, status: 'SUCCEEDED' });
+  expect(appendFailures).toEqual([{ generationId: g.id, sessionId, err: expect.objectContaining({ code: 'ECONNREFUSED' }) }]);
 });

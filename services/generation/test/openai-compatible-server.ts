@@ -1,6 +1,6 @@
 // A small OpenAI-compatible server (POST /v1/chat/completions, streaming and not) whose answers
 // come from the real embedded model: the stand-in for a vLLM/TGI GPU pod in tests. It can be told
-// to fail with an HTTP status or to hang, and it counts the requests its clients cancelled.
+// to fail with an HTTP status, to hang or to send no usage, and it counts the requests its clients cancelled.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { EmbeddedLlamaBackend } from '../src/adapters/embedded-backend.llama';
@@ -24,6 +24,8 @@ export class OpenAiCompatibleServer {
   cancelled = 0;
   failWith: number | null = null;
   hang = false;
+  /** Like a server that ignores stream_options.include_usage: no usage in the stream. */
+  omitUsage = false;
   private server?: Server;
   url = '';
 
@@ -96,7 +98,7 @@ export class OpenAiCompatibleServer {
       const usage = { prompt_tokens: result.promptTokens, completion_tokens: result.completionTokens, total_tokens: (result.promptTokens ?? 0) + (result.completionTokens ?? 0) };
       if (body.stream) {
         res.write(chunk({ delta: {}, finish_reason: finish, stop_reason: stopReason }));
-        if (body.stream_options?.include_usage) res.write(`data: ${JSON.stringify({ id, choices: [], usage })}\n\n`);
+        if (body.stream_options?.include_usage && !this.omitUsage) res.write(`data: ${JSON.stringify({ id, choices: [], usage })}\n\n`);
         res.end('data: [DONE]\n\n');
       } else {
         res.writeHead(200, { 'content-type': 'application/json' }).end(

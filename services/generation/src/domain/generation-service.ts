@@ -37,6 +37,8 @@ export interface GenerateOptions {
 export interface GenerationObserver {
   completed(generation: Generation): void;
   recordFailed(generation: Generation, err: unknown): void;
+  /** The generation succeeded (and was recorded) but could not be appended to its session. */
+  sessionAppendFailed?(generation: Generation, sessionId: string, err: unknown): void;
 }
 
 export interface GenerationLimits extends ParameterLimits {
@@ -145,6 +147,8 @@ export class GenerationService {
           { limit: maxSeed - (n - 1) },
         );
       }
+      const appending = appendTarget(request, this.deps.memory);
+      if (appending) checkSessionMessages(appending.memory, prepared.promptMessages);
       // The worst case of every completion must fit in what is left of the project's budget.
       const promptTokens = prepared.promptTokens ?? estimateTokens(prepared.messages);
       await this.deps.budget?.admit((promptTokens + prepared.parameters.maxTokens) * n);
@@ -165,14 +169,16 @@ export class GenerationService {
     const rejected = results.find((r) => r.status === 'rejected');
     if (rejected) throw rejected.reason;
     const generations = results.map((r) => (r as PromiseFulfilledResult<Generation>).value);
-    if (request.sessionId && request.appendToSession !== false && this.deps.memory) {
+    const appending = appendTarget(request, this.deps.memory);
+    if (appending) {
       // The exchange: the prompt's messages other than its system ones (which every turn's prompt
-      // brings again), and the answer.
-      const exchange = prepared.promptMessages.filter((m) => m.role !== 'SYSTEM');
+      // brings again), and the answer. The generation is recorded and charged by now: an append
+      // that fails (the database; an answer longer than a session message) does not hide it. The
+      // session is simply not extended, and the observer reports it.
       try {
-        await this.deps.memory.append(request.sessionId, [...exchange, { role: 'ASSISTANT', content: generations[0]!.output ?? '' }]);
+        await appending.memory.append(appending.sessionId, [...exchanged(prepared.promptMessages), { role: 'ASSISTANT', content: generations[0]!.output ?? '' }]);
       } catch (err) {
-        throw toDomainError(err);
+        this.deps.observer?.sessionAppendFailed?.(generations[0]!, appending.sessionId, err);
       }
     }
     return generations;
@@ -331,42 +337,65 @@ export class GenerationService {
     let text = '';
     let deltas = 0;
     let firstTextAt: number | null = null;
+    // One `started` per completion, naming the backend and model that answer. When a fallback may
+    // still take over, that is known only once the routed backend produces text (or answers
+    // without any), or once the fallback takes over; otherwise it goes out before the call.
+    let announced = false;
+    const announce = () => {
+      if (announced) return;
+      announced = true;
+      onEvent?.({
+        type: 'started',
+        generationId: generation.id,
+        model: generation.model!,
+        backend: generation.backend!,
+        promptVersionId: generation.promptVersionId,
+      });
+    };
     const onText = (delta: string) => {
       if (!delta) return;
+      announce();
       firstTextAt ??= this.now();
       text += delta;
       deltas++;
       onEvent?.({ type: 'text', generationId: generation.id, text: delta });
     };
-    onEvent?.({
-      type: 'started',
-      generationId: generation.id,
-      model: generation.model!,
-      backend: generation.backend!,
-      promptVersionId: generation.promptVersionId,
-    });
     let route = prepared.route;
     let promptTokens = prepared.promptTokens;
     try {
+      const fallback = this.deps.router.fallbackFor(route);
+      if (!fallback) announce();
       let result;
       try {
         result = await this.callBackend(route, prepared, signal, onText);
       } catch (err) {
-        const fallback = this.deps.router.fallbackFor(route);
         if (!(err instanceof BackendUnavailableError) || text !== '' || signal.aborted || !fallback) throw err;
+        let fallbackPromptTokens: number | null;
+        try {
+          fallbackPromptTokens = checkContext(fallback, prepared.messages, prepared.parameters);
+        } catch (tooLong) {
+          // The fallback cannot take this prompt: the call fails as the routed backend's outage
+          // (UNAVAILABLE, worth retrying), not as the caller's prompt being too long.
+          if (!(tooLong instanceof PromptTooLongError)) throw tooLong;
+          err.details['fallback'] = { backend: fallback.backend.name, model: fallback.model.name, error: tooLong.message };
+          throw err;
+        }
         generation.fallbackFrom = { backend: route.backend.name, model: route.model.name, error: err.message };
         route = fallback;
+        promptTokens = fallbackPromptTokens;
         generation.model = route.model.name;
         generation.backend = route.backend.name;
-        promptTokens = checkContext(route, prepared.messages, prepared.parameters);
+        announce();
         result = await this.callBackend(route, prepared, signal, onText);
       }
+      announce();
       Object.assign(generation, {
         status: 'SUCCEEDED',
         output: result.text,
         finishReason: result.finishReason,
-        promptTokens: result.promptTokens,
-        completionTokens: result.completionTokens,
+        // A server that reports no usage is charged like a call cut short (see usedPromptTokens).
+        promptTokens: result.promptTokens ?? usedPromptTokens(promptTokens, prepared.messages),
+        completionTokens: result.completionTokens ?? usedCompletionTokens(route, result.text, deltas),
         latencyMs: this.elapsed(started),
         timeToFirstTokenMs: firstTextAt === null ? null : Math.round(firstTextAt - started),
       } satisfies Partial<Generation>);
@@ -378,11 +407,9 @@ export class GenerationService {
       generation.output = text || null;
       if (text !== '') {
         // Once the model produced text the prompt was evaluated: a cancelled, timed-out or failed
-        // call records (and is charged) its prompt tokens and the tokens produced so far. Remote
-        // backends report usage only at the end: their prompt is the admission estimate, and each
-        // content delta is at least one token.
-        generation.promptTokens = promptTokens ?? estimateTokens(prepared.messages);
-        generation.completionTokens = route.backend.countOutputTokens?.(route.model.name, text) ?? deltas;
+        // call records (and is charged) its prompt tokens and the tokens produced so far.
+        generation.promptTokens = usedPromptTokens(promptTokens, prepared.messages);
+        generation.completionTokens = usedCompletionTokens(route, text, deltas);
       }
       generation.latencyMs = this.elapsed(started);
       generation.timeToFirstTokenMs = firstTextAt === null ? null : Math.round(firstTextAt - started);
@@ -436,6 +463,37 @@ function checkContext(route: Route, messages: ChatMessage[], parameters: Generat
 
 /** A generous token estimate where the backend cannot count (remote models): one token per 3 characters. */
 const estimateTokens = (messages: ChatMessage[]) => Math.ceil(messages.reduce((sum, m) => sum + m.content.length, 0) / 3);
+
+/**
+ * Usage where the backend reports none (a call cut short; a remote server that sends no `usage`):
+ * the prompt as counted for admission (the estimate for remote backends), and the output as the
+ * backend's tokenizer counts it, else one token per content delta (each is at least one).
+ */
+const usedPromptTokens = (counted: number | null, messages: ChatMessage[]) => counted ?? estimateTokens(messages);
+const usedCompletionTokens = (route: Route, text: string, deltas: number) => route.backend.countOutputTokens?.(route.model.name, text) ?? deltas;
+
+/** What a generation appends to its session (before its answer): the prompt's messages other than its system ones. */
+const exchanged = (promptMessages: ChatMessage[]) => promptMessages.filter((m) => m.role !== 'SYSTEM');
+
+/** The session a call appends its exchange to; null when it appends nothing. */
+function appendTarget(request: GenerateRequest, memory: ConversationMemory | null): { sessionId: string; memory: ConversationMemory } | null {
+  return request.sessionId && request.appendToSession !== false && memory ? { sessionId: request.sessionId, memory } : null;
+}
+
+/** The prompt's messages a session will store must fit a session message: refused before the model runs. */
+function checkSessionMessages(memory: ConversationMemory, promptMessages: ChatMessage[]): void {
+  const limit = memory.maxMessageChars;
+  if (limit === undefined) return;
+  for (const m of exchanged(promptMessages)) {
+    if (m.content.length > limit) {
+      throw new InputError(
+        `prompt: the rendered ${m.role} message has ${m.content.length} characters, more than a session message holds (${limit}); shorten it or do not append to the session`,
+        'prompt',
+        { limit },
+      );
+    }
+  }
+}
 
 /** Session history goes after the prompt's leading system messages and before the rest. */
 const leadingSystem = (messages: ChatMessage[]) => messages.slice(0, firstNonSystem(messages));

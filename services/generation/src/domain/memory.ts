@@ -32,5 +32,8 @@ export interface ConversationMemory {
   get(sessionId: string): Promise<unknown>;
   /** The session's windowed history; NotFoundError when there is no such session. */
   window(sessionId: string): Promise<ChatMessage[]>;
+  /** InputError when a message is longer than `maxMessageChars`; NotFoundError when there is no such session. */
   append(sessionId: string, messages: ChatMessage[]): Promise<void>;
+  /** The longest message (in characters) a session stores; undefined: no limit known up front. */
+  readonly maxMessageChars?: number;
 }

@@ -40,6 +40,10 @@ export class SessionService implements ConversationMemory {
     private readonly newId: () => string,
   ) {}
 
+  get maxMessageChars(): number {
+    return this.limits.maxMessageChars;
+  }
+
   async create(input: { windowMessages?: number | null; tokenBudget?: number | null; metadata?: Record<string, unknown> | null }): Promise<Session> {
     const windowMessages = input.windowMessages ?? this.defaults.windowMessages;
     const tokenBudget = input.tokenBudget ?? this.defaults.tokenBudget;
