@@ -66,14 +66,20 @@ test('empty and oversized templates are rejected with the limit', async () => {
   expect(err.message).toBe('template: must be at most 100000 characters');
 });
 
-test('variables are inferred from the template when not declared', async () => {
+test('variables are inferred from the template when not declared, typed by how it uses them', async () => {
   const { service: s } = setup();
   await s.createPrompt({ name: 'p', description: null, tags: [] });
   const v = await s.createVersion(version('p', 'Hi {{name}}, {{#if vip}}welcome back{{/if}} {{#each items}}{{title}}{{/each}}'));
+  // A printed value is a required STRING, an `if` test an optional BOOLEAN, what `each` iterates a required JSON.
   expect(v.variables).toEqual([
     { name: 'name', type: 'STRING', required: true },
-    { name: 'vip', type: 'STRING', required: true },
-    { name: 'items', type: 'STRING', required: true },
+    { name: 'vip', type: 'BOOLEAN', required: false },
+    { name: 'items', type: 'JSON', required: true },
+  ]);
+  expect((await s.render('p', { kind: 'latest' }, { name: 'Ada', items: [{ title: 'A' }, { title: 'B' }] })).text).toBe('Hi Ada,  AB');
+  expect((await s.render('p', { kind: 'latest' }, { name: 'Ada', vip: true, items: [] })).text).toBe('Hi Ada, welcome back ');
+  expect((await inputError(s.render('p', { kind: 'latest' }, { name: 'Ada' }))).details['problems']).toEqual([
+    { variable: 'items', problem: 'MISSING', message: 'items: required json is missing' },
   ]);
 });
 

@@ -67,6 +67,121 @@ test('custom helpers are refused: templates stay logic-less', () => {
   );
 });
 
+const text = (template: string, variables: Parameters<typeof validateNewVersion>[0]['variables'] = null) =>
+  validateNewVersion({ ...base, body: { kind: 'TEXT', template }, variables });
+
+test.each([
+  ['a mustache with arguments (an unknown helper)', 'Hi {{name "x"}}', 'unknown helper "name"'],
+  ['a mustache with a hash (an unknown helper)', '{{name style="short"}}', 'unknown helper "name"'],
+  ['log, which the render turns off', '{{log x}}', 'unknown helper "log"'],
+  ['an unknown helper in a sub-expression', '{{#if (shout x)}}y{{/if}}', 'unknown helper "shout"'],
+  ['a block helper called inline', '{{if x}}', '"if" is a block'],
+  ['a helper name used as a variable', 'Hi {{each}}', 'calls the each helper'],
+  ['lookup with one argument', '{{lookup user}}', 'exactly two arguments'],
+  ['a partial', 'Hi {{> foo}}', 'partials'],
+  ['a partial block', '{{#> foo}}fallback{{/foo}}', 'partials'],
+  ['a decorator', '{{* dec}}', 'decorators'],
+  ['an inline partial', '{{#*inline "p"}}x{{/inline}}', 'decorators'],
+  ['a block without its argument', '{{#each}}x{{/each}}', '{{#each}} takes exactly one argument'],
+  ['a block with two arguments', '{{#if a b}}x{{/if}}', '{{#if}} takes exactly one argument'],
+  ['../ above the top level', '{{#each items}}{{../../x}}{{/each}}', '"../../x" climbs above the top level'],
+])('a template that cannot render is refused at creation: %s', (_, template, message) => {
+  for (const variables of [null, [{ name: 'x', type: 'JSON' as const, required: false }]]) {
+    const err = inputError(() => text(template, variables));
+    expect(err.field).toBe('template');
+    expect(err.message).toMatch(/^template: /);
+    expect(err.message).toContain(message);
+    expect(err.details).toMatchObject({ line: 1, column: expect.any(Number) });
+  }
+});
+
+test('the refusal names the chat message or augmentation query', () => {
+  const chat = inputError(() =>
+    validateNewVersion({ ...base, body: { kind: 'CHAT', messages: [{ role: 'SYSTEM', content: 'ok' }, { role: 'USER', content: 'a\n  {{> footer}}' }] }, variables: null }),
+  );
+  expect(chat.field).toBe('messages.1.content');
+  expect(chat.details).toMatchObject({ line: 2, column: 3 });
+  expect(chat.message).toMatch(/^messages\.1\.content: partials .* at line 2, column 3$/);
+  const step = { kind: 'RETRIEVE' as const, collection: 'docs', queryTemplate: '{{shout q}}', k: 3, outputVariable: 'articles' };
+  expect(inputError(() => validateNewVersion({ ...base, body: { kind: 'TEXT', template: '{{q}}' }, variables: null, augmentation: [step] })).field).toBe(
+    'augmentation.0.queryTemplate',
+  );
+});
+
+test('inferred variables: each/with targets are JSON, if/unless tests optional, ../x and @root.x the outer variable', () => {
+  const infer = (template: string) => text(template).variables;
+  expect(infer('{{#each items}}{{../foo}}{{@root.bar}}{{title}}{{/each}}')).toEqual([
+    { name: 'items', type: 'JSON', required: true },
+    { name: 'foo', type: 'STRING', required: true },
+    { name: 'bar', type: 'STRING', required: true },
+  ]);
+  expect(infer('{{#with user}}{{name}} {{#each ../tags as |t|}}{{t}}{{../../sep}}{{/each}}{{/with}} {{account.id}}')).toEqual([
+    { name: 'user', type: 'JSON', required: true },
+    { name: 'tags', type: 'JSON', required: true },
+    { name: 'sep', type: 'STRING', required: true },
+    { name: 'account', type: 'JSON', required: true },
+  ]);
+  // A value used only where a test of the same variable holds it truthy is optional.
+  expect(infer('{{#if vip}}VIP {{/if}}{{#unless quiet}}!{{/unless}}{{#if note}}Note: {{note}}{{/if}}{{#unless hint}}{{else}}{{hint.text}}{{/unless}}')).toEqual([
+    { name: 'vip', type: 'BOOLEAN', required: false },
+    { name: 'quiet', type: 'BOOLEAN', required: false },
+    { name: 'note', type: 'STRING', required: false },
+    { name: 'hint', type: 'JSON', required: false },
+  ]);
+  // ...but not outside the guarded branch, nor when a field is read in the test itself.
+  expect(infer('{{#if note}}x{{else}}{{note}}{{/if}} {{#if user.admin}}A{{/if}}')).toEqual([
+    { name: 'note', type: 'STRING', required: true },
+    { name: 'user', type: 'JSON', required: true },
+  ]);
+  expect(infer('{{lookup labels key}} {{#each (lookup groups key)}}{{this}}{{/each}}')).toEqual([
+    { name: 'labels', type: 'JSON', required: true },
+    { name: 'key', type: 'STRING', required: true },
+    { name: 'groups', type: 'JSON', required: true },
+  ]);
+  // Uses across chat messages merge: a test in one message, a printed value in another.
+  const chat = validateNewVersion({
+    ...base,
+    body: { kind: 'CHAT', messages: [{ role: 'SYSTEM', content: '{{#if tone}}Be {{tone}}.{{/if}}' }, { role: 'USER', content: '{{tone}}: {{#each docs}}{{this}}{{/each}}' }] },
+    variables: null,
+  });
+  expect(chat.variables).toEqual([
+    { name: 'tone', type: 'STRING', required: true },
+    { name: 'docs', type: 'JSON', required: true },
+  ]);
+});
+
+test('a version with inferred variables renders what its template promises', () => {
+  const valid = text('{{#each items}}{{name}}{{../sep}}{{/each}}{{#if vip}}VIP{{/if}}');
+  const v = version({ body: valid.body, variables: valid.variables });
+  expect(renderVersion(v, { items: [{ name: 'a' }, { name: 'b' }], sep: ',' }).text).toBe('a,b,');
+  expect(renderVersion(v, { items: [], sep: ',', vip: true }).text).toBe('VIP');
+  // Passing the outer variable is not UNKNOWN, and a missing list is an error, not an empty render.
+  expect(inputError(() => renderVersion(v, { sep: ',' })).details['problems']).toEqual([
+    { variable: 'items', problem: 'MISSING', message: 'items: required json is missing' },
+  ]);
+});
+
+test('declared variables win over inference but must still cover ../x', () => {
+  expect(text('{{#each items}}{{this}}{{/each}}', [{ name: 'items', type: 'STRING', required: true }]).variables).toEqual([
+    { name: 'items', type: 'STRING', required: true },
+  ]);
+  expect(inputError(() => text('{{#each items}}{{../foo}}{{/each}}', [{ name: 'items', type: 'JSON', required: true }])).details).toMatchObject({
+    undeclared: ['foo'],
+  });
+});
+
+test('stored versions are not re-validated: one created under the old inference renders as it did', () => {
+  const v = version({
+    body: { kind: 'TEXT', template: 'Hi {{name}}{{#if vip}}!{{/if}}{{#each items}}{{title}}{{/each}}' },
+    variables: [
+      { name: 'name', type: 'STRING', required: true },
+      { name: 'vip', type: 'STRING', required: true },
+      { name: 'items', type: 'STRING', required: true },
+    ],
+  });
+  expect(renderVersion(v, { name: 'Ada', vip: 'yes', items: 'x' }).text).toBe('Hi Ada!');
+});
+
 test('declared variables must cover the template, with valid defaults and enum values', () => {
   const withBody = (variables: Parameters<typeof validateNewVersion>[0]['variables']) =>
     validateNewVersion({ ...base, body: { kind: 'TEXT', template: '{{tone}} {{n}}' }, variables });

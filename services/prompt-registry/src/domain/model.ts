@@ -82,7 +82,7 @@ export interface NewPrompt {
 export interface NewPromptVersion {
   promptName: string;
   body: PromptBody;
-  /** When omitted, every variable the templates reference becomes a required STRING. */
+  /** When omitted, they are inferred from how the templates use them (see `VariableUse` in template.ts). */
   variables: VariableSpec[] | null;
   modelParameters: ModelParameters;
   metadata: Record<string, unknown>;

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { InputError } from '@llmops/platform';
 import type { AugmentationStep, NewPrompt, NewPromptVersion, PromptBody, ValidVersion } from './model';
-import { referencedVariables } from './template';
+import { mergeUse, referencedVariables, templateVariables, type VariableUse } from './template';
 import { resolveSpecs } from './variables';
 
 export const limits = {
@@ -130,7 +130,7 @@ export function templatesOf(b: PromptBody): Array<{ field: string; template: str
     : b.messages.map((m, i) => ({ field: `messages.${i}.content`, template: m.content }));
 }
 
-/** Validates a new version: shapes and sizes, template syntax, variables against templates, augmentation. */
+/** Validates a new version: shapes and sizes, templates (syntax, and only what the render provides), variables against templates, augmentation. */
 export function validateNewVersion(input: NewPromptVersion): ValidVersion {
   const v = check(newVersion, input) as NewPromptVersion;
   const augmentation: AugmentationStep[] = v.augmentation;
@@ -139,11 +139,11 @@ export function validateNewVersion(input: NewPromptVersion): ValidVersion {
   if (duplicateOutput) {
     throw new InputError(`augmentation: two steps write the variable "${duplicateOutput}"`, 'augmentation', { variable: duplicateOutput });
   }
-  const referenced: string[] = [];
+  const uses: VariableUse[] = [];
   for (const { field, template: t } of templatesOf(v.body)) {
-    for (const name of referencedVariables(t, field)) if (!referenced.includes(name)) referenced.push(name);
+    for (const use of templateVariables(t, field)) mergeUse(uses, use);
   }
-  const variables = resolveSpecs(v.variables, referenced, provided);
+  const variables = resolveSpecs(v.variables, uses, provided);
   augmentation.forEach((step, i) => {
     const field = `augmentation.${i}.queryTemplate`;
     const used = referencedVariables(step.queryTemplate, field);

@@ -1,6 +1,7 @@
 // Typed template variables: specs are validated when a version is created, values when it is rendered.
 import { InputError } from '@llmops/platform';
 import type { VariableSpec, VariableType } from './model';
+import type { VariableUse } from './template';
 
 export interface VariableProblem {
   variable: string;
@@ -62,10 +63,14 @@ export function resolveValues(specs: VariableSpec[], given: Record<string, unkno
 const variableName = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const types: VariableType[] = ['STRING', 'NUMBER', 'BOOLEAN', 'ENUM', 'JSON'];
 
-/** Validates variable specs against what the templates reference; returns them, or infers them when absent. */
-export function resolveSpecs(declared: VariableSpec[] | null, referenced: string[], provided: string[]): VariableSpec[] {
+/**
+ * Validates variable specs against what the templates use; returns them, or infers them when absent
+ * (each use's type and whether it is required: see `VariableUse`). Declared specs always win.
+ */
+export function resolveSpecs(declared: VariableSpec[] | null, uses: VariableUse[], provided: string[]): VariableSpec[] {
+  const referenced = uses.map((u) => u.name);
   if (declared === null) {
-    return referenced.filter((name) => !provided.includes(name)).map((name) => ({ name, type: 'STRING', required: true }));
+    return uses.filter((u) => !provided.includes(u.name)).map(({ name, type, required }) => ({ name, type, required }));
   }
   declared.forEach((spec, i) => {
     const field = `variables.${i}`;
