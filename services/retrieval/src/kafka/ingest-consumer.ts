@@ -12,6 +12,13 @@
 // documents.ingest.dlq.v1 with its reason (and counts as failed in its job) while the rest go on;
 // an unreachable encoder or Elasticsearch is waited for, with backoff, for as long as it takes.
 // (The platform's EventConsumer handles one message at a time; embedding wants batches.)
+//
+// kafkajs heartbeats only when told to, and one chunk's embedding may take up to the encoder
+// deadline (INGEST_ENCODER_DEADLINE_MS, 120 s: it queues behind the other partitions' batches and
+// every search), longer than the group session (60 s, chunkConsumerConfig). So the consumer
+// heartbeats every second while it awaits a chunk's embedding, write, outcomes or dead letters
+// (kafkajs sends one heartbeat per heartbeatInterval however often it is asked), and stops there
+// at a rebalance, as it does while it waits for a dependency.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { topics } from '@llmops/contracts';
@@ -27,7 +34,12 @@ export interface IngestConsumerOptions {
   groupId: string;
   batchSize: number;
   partitionsConsumedConcurrently: number;
+  /** How often to heartbeat while a chunk is being embedded or written (default 1 s; tests). */
+  heartbeatEveryMs?: number;
 }
+
+/** What a wait for a chunk's work answers when the consumer stopped or the batch went stale first. */
+const stopped = Symbol('stopped');
 
 type Decoded = { message: KafkaMessage; item: IngestItem };
 
@@ -86,7 +98,8 @@ export class IngestConsumer {
     let next = chunks.length ? this.startChunk(chunks[0]!) : null;
     for (let i = 0; i < chunks.length && live(); i++) {
       const end = this.own.batchDuration.startTimer();
-      const chunk = await next!;
+      const chunk = await this.heartbeating(next!, heartbeat, live);
+      if (chunk === stopped) return;
       next = i + 1 < chunks.length ? this.startChunk(chunks[i + 1]!) : null;
       const outcomes = await this.outcomesOf(chunk, heartbeat, live);
       if (!outcomes) return;
@@ -176,10 +189,15 @@ export class IngestConsumer {
     live: () => boolean,
   ): Promise<boolean> {
     // One produce request for the chunk's failures, as EventBatchConsumer sends them.
-    await sendToDeadLetter(this.dlq, { logger: this.logger, metrics: this.metrics }, [
-      ...chunk.undecodable.map((u) => ({ topic: ingestTopic, partition, message: u.message, error: u.error })),
-      ...outcomes.flatMap((o, i) => (o.ok ? [] : [{ topic: ingestTopic, partition, message: chunk.decoded[i]!.message, error: o.reason }])),
-    ]);
+    const sent = await this.heartbeating(
+      sendToDeadLetter(this.dlq, { logger: this.logger, metrics: this.metrics }, [
+        ...chunk.undecodable.map((u) => ({ topic: ingestTopic, partition, message: u.message, error: u.error })),
+        ...outcomes.flatMap((o, i) => (o.ok ? [] : [{ topic: ingestTopic, partition, message: chunk.decoded[i]!.message, error: o.reason }])),
+      ]),
+      heartbeat,
+      live,
+    );
+    if (sent === stopped) return false;
     const recorded = await this.untilAvailable(
       () =>
         this.jobs.recordOutcomes(
@@ -200,7 +218,8 @@ export class IngestConsumer {
   private async untilAvailable<T>(fn: () => Promise<T>, heartbeat: () => Promise<void>, live: () => boolean): Promise<T | null> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await fn();
+        const result = await this.heartbeating(fn(), heartbeat, live);
+        return result === stopped ? null : result;
       } catch (err) {
         if (!(err instanceof UnavailableError)) throw err;
         this.own.retries.inc({ dependency: err.dependency });
@@ -212,6 +231,32 @@ export class IngestConsumer {
           await heartbeat();
         }
       }
+    }
+  }
+
+  /**
+   * Awaits `work`, heartbeating every second meanwhile so that the group keeps this member however
+   * long the encoder or Elasticsearch takes. `stopped` when the consumer stops or the batch goes
+   * stale first; a heartbeat refused because the group is rebalancing rejects, as in
+   * untilAvailable (kafkajs rejoins, and the chunk, uncommitted, is redone by the partition's next
+   * owner). Either way `work` is left to finish on its own: its outcome is not recorded.
+   */
+  private async heartbeating<T>(work: Promise<T>, heartbeat: () => Promise<void>, live: () => boolean): Promise<T | typeof stopped> {
+    const settled = work.then(
+      (value) => ({ value }),
+      (error: unknown) => ({ error }),
+    );
+    for (;;) {
+      let timer: NodeJS.Timeout | undefined;
+      const tick = new Promise<null>((resolve) => (timer = setTimeout(resolve, this.opts.heartbeatEveryMs ?? 1_000, null)));
+      const done = await Promise.race([settled, tick]);
+      clearTimeout(timer);
+      if (done) {
+        if ('error' in done) throw done.error;
+        return done.value;
+      }
+      if (!live()) return stopped;
+      await heartbeat();
     }
   }
 }
