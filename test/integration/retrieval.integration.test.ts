@@ -175,6 +175,36 @@ describe('a BEIR folder ingested with the CLI', () => {
   });
 });
 
+test("a collection records its model's towers; vector searches are CONFLICT once the encoder's query tower is another, and a collection bound before towers were recorded keeps working", async () => {
+  const name = unique('it-towers');
+  await createCollection(name);
+  const es = (path: string, init?: RequestInit) => fetch(`${ctx.elasticsearchUrl}/${path}`, { headers: { 'content-type': 'application/json' }, ...init });
+  const [{ index }] = (await (await es(`_cat/indices/*${name}?format=json&h=index`)).json()) as [{ index: string }];
+  type Meta = { collection: { encoder: Record<string, unknown> } };
+  const meta = ((await (await es(`${index}/_mapping`)).json()) as Record<string, { mappings: { _meta: Meta } }>)[index]!.mappings._meta;
+  const minilm = { baseModel: 'all-minilm-l6-v2-q', prefix: '' };
+  // The real encoder reports the towers over gRPC: MiniLM on both sides, without prefixes.
+  expect(meta.collection.encoder).toMatchObject({ model: 'all-minilm-l6-v2-q', dimensions: 384, queryTower: minilm, documentTower: minilm });
+  const putEncoder = async (encoder: Record<string, unknown>) => {
+    const res = await es(`${index}/_mapping`, { method: 'PUT', body: JSON.stringify({ _meta: { collection: { ...meta.collection, encoder } } }) });
+    expect(res.status).toBe(200);
+    await sleep(1_100); // the replicas' collection cache
+  };
+  // As if the collection had been built while the model's query tower was e5's and an operator
+  // then switched it to MiniLM under the same name (same dimensions, same document tower).
+  await putEncoder({ ...meta.collection.encoder, queryTower: { baseModel: 'e5-small-v2-q', prefix: 'query: ' } });
+  for (const mode of ['VECTOR', 'HYBRID']) {
+    const res = await search(name, 'cells', mode);
+    expect(res.errors?.[0]?.extensions).toMatchObject({ code: 'CONFLICT', collection: name });
+    expect(res.errors?.[0]?.message).toContain("built for queries embedded by e5-small-v2-q with the prefix \"query: \", but the encoder's query tower for all-minilm-l6-v2-q is now all-minilm-l6-v2-q without a prefix");
+  }
+  expect((await search(name, 'cells', 'KEYWORD')).errors).toBeUndefined();
+  // A collection bound before the towers were recorded is checked by its document probe alone.
+  const { queryTower: _q, documentTower: _d, ...legacy } = meta.collection.encoder;
+  await putEncoder(legacy);
+  expect((await search(name, 'cells', 'VECTOR')).errors).toBeUndefined();
+});
+
 test('the evaluation command ingests a BEIR folder into a fresh collection and prints the metrics last', async () => {
   const evaluation = run(cli('eval-retrieval'), ['--dataset', fixture, '--mode', 'hybrid', '--endpoint', ctx.gatewayUrl]);
   expect(await evaluation.exited).toBe(0);

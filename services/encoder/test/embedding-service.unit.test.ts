@@ -86,6 +86,15 @@ test('each side gets its tower prefix; the default model is the first', async ()
   expect(backend.batches.map((b) => b.map((i) => i.text))).toEqual([['query: what is x'], ['passage: x is y']]);
 });
 
+test('each answer names the tower that embedded it: base model and prefix, not the adapter', async () => {
+  const { service } = setup();
+  const tower = async (model: string | null, inputType: 'QUERY' | 'DOCUMENT') => (await service.embed({ model, inputType, texts: ['a'] })).tower;
+  expect(await tower(null, 'QUERY')).toEqual({ baseModel: 'e5-small-v2-q', prefix: 'query: ' });
+  expect(await tower('e5', 'DOCUMENT')).toEqual({ baseModel: 'e5-small-v2-q', prefix: 'passage: ' });
+  expect(await tower('e5-adapted', 'QUERY')).toEqual({ baseModel: 'e5-small-v2-q', prefix: 'q> ' });
+  expect(await tower('e5-adapted', 'DOCUMENT')).toEqual({ baseModel: 'e5-small-v2-q', prefix: '' });
+});
+
 test('truncation is reported per input and the kept text is what a remote backend receives', async () => {
   const { service, backend } = setup();
   const r = await service.embed({ model: 'e5-adapted', inputType: 'DOCUMENT', texts: ['a bb ccc dddd eeeee', 'a bb'] });

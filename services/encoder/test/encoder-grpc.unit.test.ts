@@ -57,6 +57,8 @@ test('Embed returns 384-dim unit vectors packed as little-endian float32, with p
   expect(cosine(vectors[0]!, vectors[1]!)).toBeGreaterThan(0.6);
   expect(res.tokenCounts).toEqual([8, 11, 256]);
   expect(res.truncated).toEqual([false, false, true]);
+  // The tower that answered: the default model's query tower (MiniLM has no prefix).
+  expect(res.tower).toEqual({ baseModel: 'all-minilm-l6-v2-q', prefix: '' });
 });
 
 test('bad requests are INVALID_ARGUMENT or NOT_FOUND naming the field, and the server stays up', async () => {

@@ -15,6 +15,9 @@ test('a collection records the model the encoder answered with, its dimensions a
   expect(c.encoder.dimensions).toBe(16);
   bagOfWords(probeText).forEach((x, i) => expect(c.encoder.fingerprint[i]).toBeCloseTo(x, 5));
   expect(t.embedder.calls[0]).toEqual({ model: null, inputType: 'DOCUMENT', texts: [probeText] });
+  // Both towers' identities, the query tower's asked of the model that answered.
+  expect(t.embedder.calls[1]).toEqual({ model: 'minilm', inputType: 'QUERY', texts: [probeText] });
+  expect(c.encoder).toMatchObject({ queryTower: { baseModel: 'minilm', prefix: '' }, documentTower: { baseModel: 'minilm', prefix: '' } });
   const other = await t.collections.create(P, { name: 'docs-other', description: null, model: 'other' });
   expect(other.encoder.model).toBe('other');
 });

@@ -42,6 +42,14 @@ test('sends the model, input type and priority, and unpacks the vectors', async 
     ['m', encoderV1.InputType.INPUT_TYPE_DOCUMENT, encoderV1.Priority.PRIORITY_BATCH],
     ['', encoderV1.InputType.INPUT_TYPE_QUERY, encoderV1.Priority.PRIORITY_INTERACTIVE],
   ]);
+  // An encoder older than the tower field names none.
+  expect(out.tower).toBeNull();
+});
+
+test('passes on the tower that answered', async () => {
+  handler = (_call, cb) =>
+    cb(null, { model: 'm', dimensions: 1, vectors: packFloat32LE([Float32Array.from([1])], 1), tokenCounts: [], truncated: [], tower: { baseModel: 'e5-small-v2-q', prefix: 'query: ' } });
+  expect((await embedder.embed('m', 'QUERY', ['q'])).tower).toEqual({ baseModel: 'e5-small-v2-q', prefix: 'query: ' });
 });
 
 test("the encoder's refusals become typed errors naming the text or model", async () => {

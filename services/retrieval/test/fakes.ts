@@ -13,6 +13,7 @@ import type {
   NewIngestionJob,
   RankedDocument,
   StoredDocument,
+  TowerIdentity,
 } from '../src/domain/model';
 import type { CollectionStore, DocumentIndex, Embedder, Embeddings, HypotheticalDocumentWriter, IngestionJobStore, IngestQueue, InputType, WriteResult } from '../src/domain/ports';
 import { EncoderRejection, UnknownReferenceError } from '../src/domain/errors';
@@ -39,16 +40,25 @@ export class FakeEmbedder implements Embedder {
   down = false;
   /** Texts containing this word are refused, naming the text. */
   refuseWord: string | null = null;
+  /** Model name -> the towers it reports; unset: both are its own base model without a prefix. */
+  towers = new Map<string, { query: TowerIdentity; document: TowerIdentity }>();
+  /** False: an encoder older than the tower field, which names no tower. */
+  reportsTowers = true;
+  /** How long each call takes to answer (a slow or busy encoder). */
+  latencyMs = 0;
 
   async embed(model: string | null, inputType: InputType, texts: string[]): Promise<Embeddings> {
     this.calls.push({ model, inputType, texts });
+    if (this.latencyMs) await new Promise((resolve) => setTimeout(resolve, this.latencyMs));
     if (this.down) throw new UnavailableError('encoder');
     const name = model ?? this.defaultModel;
     const seed = this.models.get(name);
     if (seed === undefined) throw new UnknownReferenceError('EmbeddingModel', name, 'model', [...this.models.keys()]);
     const refused = this.refuseWord ? texts.findIndex((t) => t.includes(this.refuseWord!)) : -1;
     if (refused >= 0) throw new EncoderRejection(`texts.${refused}: refused`, refused);
-    return { model: name, dimensions: 16, vectors: texts.map((t) => bagOfWords(t, 16, seed)) };
+    const towers = this.towers.get(name) ?? { query: { baseModel: name, prefix: '' }, document: { baseModel: name, prefix: '' } };
+    const tower = this.reportsTowers ? (inputType === 'QUERY' ? towers.query : towers.document) : null;
+    return { model: name, dimensions: 16, vectors: texts.map((t) => bagOfWords(t, 16, seed)), tower };
   }
 }
 

@@ -126,6 +126,20 @@ test('documents of a collection whose model changed under the same name fail, na
   expect(outcome).toMatchObject({ ok: false, reason: expect.stringContaining('document tower for minilm has changed') });
 });
 
+test("documents of a collection whose document tower got another prefix fail; a query tower's change does not fail them", async () => {
+  const t = await withCollection();
+  const minilm = { baseModel: 'minilm', prefix: '' };
+  // The query tower is swapped: searches are refused, but the documents' vectors are still right.
+  t.embedder.towers.set('minilm', { query: { baseModel: 'e5-small-v2-q', prefix: 'query: ' }, document: minilm });
+  await t.ingestion.ingest(P, 'docs', [doc('a', 'x')]);
+  expect(await t.drain()).toMatchObject([{ ok: true }]);
+  // The document tower's prefix changes (the probe alone might not tell): documents fail, naming it.
+  t.embedder.towers.set('minilm', { query: minilm, document: { baseModel: 'minilm', prefix: 'passage: ' } });
+  await t.ingestion.ingest(P, 'docs', [doc('b', 'y')]);
+  const [outcome] = await t.drain();
+  expect(outcome).toMatchObject({ ok: false, reason: expect.stringContaining('built for documents embedded by minilm without a prefix') });
+});
+
 test('an unreachable encoder or index throws UnavailableError: the batch is retried, not failed', async () => {
   const t = await withCollection();
   await t.ingestion.ingest(P, 'docs', [doc('a', 'x')]);

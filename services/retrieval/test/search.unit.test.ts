@@ -121,6 +121,50 @@ test('searching with another model than the collection was built with is an erro
   await expect(t.search.search(P, req('x', { mode: 'HYBRID' }))).rejects.toThrow(/no longer serves/);
 });
 
+test("a double-tower model whose query tower changed base model or prefix under the same name is CONFLICT; a retrained adapter is not", async () => {
+  const minilm = { baseModel: 'all-minilm-l6-v2-q', prefix: '' };
+  const t = setup({ writer: new FakeWriter(['the french capital paris']) });
+  t.embedder.towers.set('minilm', { query: minilm, document: minilm });
+  const c = await t.collections.create(P, { name: 'docs', description: null, model: null });
+  expect(c.encoder).toMatchObject({ queryTower: minilm, documentTower: minilm });
+  await t.ingestion.ingest(P, 'docs', [doc('paris', 'paris is the capital of france')]);
+  await t.drain();
+  // Another query adapter on the same base (its vectors are what the fake gives anyway): fine.
+  expect((await t.search.search(P, req('capital of france', { mode: 'VECTOR' }))).hits).toHaveLength(1);
+  // The operator points the query tower at e5 (also 384 dimensions): the document probe still
+  // matches, the queries would be e5 vectors against MiniLM documents.
+  t.embedder.towers.set('minilm', { query: { baseModel: 'e5-small-v2-q', prefix: 'query: ' }, document: minilm });
+  for (const mode of ['VECTOR', 'HYBRID', 'HYDE'] as const) {
+    const err = await t.search.search(P, req('capital of france', { mode })).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(EncoderMismatchError);
+    expect(err).toMatchObject({ code: 'CONFLICT', details: { collection: 'docs', field: 'collection' } });
+    expect((err as Error).message).toContain(
+      'it was built for queries embedded by all-minilm-l6-v2-q without a prefix, but the encoder\'s query tower for minilm is now e5-small-v2-q with the prefix "query: "',
+    );
+  }
+  expect((await t.search.search(P, req('capital', { mode: 'KEYWORD' }))).hits).toHaveLength(1);
+  // Same base model, another prefix: another tower too.
+  t.embedder.towers.set('minilm', { query: { baseModel: 'all-minilm-l6-v2-q', prefix: 'query: ' }, document: minilm });
+  await expect(t.search.search(P, req('capital of france', { mode: 'VECTOR' }))).rejects.toBeInstanceOf(EncoderMismatchError);
+  // Put back: searches work again at once.
+  t.embedder.towers.set('minilm', { query: minilm, document: minilm });
+  expect((await t.search.search(P, req('capital of france', { mode: 'VECTOR' }))).hits).toHaveLength(1);
+});
+
+test('collections bound before towers were recorded, or an encoder that names no tower, keep working', async () => {
+  const t = await withCorpus();
+  const c = t.store.collections.get(`${P}/docs`)!;
+  const { queryTower: _q, documentTower: _d, ...legacy } = c.encoder;
+  t.store.collections.set(`${P}/docs`, { ...c, encoder: legacy });
+  t.embedder.towers.set('minilm', { query: { baseModel: 'e5-small-v2-q', prefix: 'query: ' }, document: { baseModel: 'minilm', prefix: '' } });
+  expect((await t.search.search(P, req('cats purr', { mode: 'VECTOR' }))).hits.length).toBeGreaterThan(0);
+  // A collection bound now, served by an encoder older than the tower field: nothing to compare.
+  const old = await withCorpus();
+  old.embedder.reportsTowers = false;
+  old.embedder.towers.set('minilm', { query: { baseModel: 'e5-small-v2-q', prefix: 'query: ' }, document: { baseModel: 'minilm', prefix: '' } });
+  expect((await old.search.search(P, req('cats purr', { mode: 'VECTOR' }))).hits.length).toBeGreaterThan(0);
+});
+
 test('HYDE without a generation service is a typed UNAVAILABLE naming it', async () => {
   const { search } = await withCorpus();
   const err = await search.search(P, req('x', { mode: 'HYDE' })).catch((e: unknown) => e);

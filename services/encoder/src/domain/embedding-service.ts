@@ -25,6 +25,17 @@ export interface EmbedResult {
   vectors: Float32Array[];
   tokenCounts: number[];
   truncated: boolean[];
+  /** The tower that embedded the texts, as far as the comparability of its vectors goes. */
+  tower: TowerIdentity;
+}
+
+/**
+ * Base model and prefix of a tower: what a client binds stored vectors to. A query adapter is not
+ * part of it: a retrained adapter maps into the same document space.
+ */
+export interface TowerIdentity {
+  baseModel: string;
+  prefix: string;
 }
 
 export interface EmbeddingObserver {
@@ -68,7 +79,13 @@ export class EmbeddingService {
     validateTexts(request.texts, this.limits);
     const tower = request.inputType === 'QUERY' ? model.query : model.document;
     const out = await embedWithTower(tower, request.texts, signal, request.priority);
-    const result: EmbedResult = { model: model.name, inputType: request.inputType, dimensions: model.dimensions, ...out };
+    const result: EmbedResult = {
+      model: model.name,
+      inputType: request.inputType,
+      dimensions: model.dimensions,
+      ...out,
+      tower: { baseModel: tower.base.name, prefix: tower.prefix },
+    };
     this.observer.request(model.name, request.inputType, (performance.now() - started) / 1000, result);
     return result;
   }
@@ -98,7 +115,7 @@ export async function embedWithTower(
   texts: string[],
   signal?: AbortSignal,
   priority: Priority = 'interactive',
-): Promise<Omit<EmbedResult, 'model' | 'inputType' | 'dimensions'>> {
+): Promise<Omit<EmbedResult, 'model' | 'inputType' | 'dimensions' | 'tower'>> {
   const out = await tower.runner.embed(
     texts.map((t) => tower.prefix + t),
     signal,

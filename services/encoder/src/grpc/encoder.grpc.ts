@@ -23,6 +23,7 @@ export function encoderGrpc(server: GrpcServer, embeddings: EmbeddingService): p
         vectors: packFloat32LE(result.vectors, result.dimensions),
         tokenCounts: result.tokenCounts,
         truncated: result.truncated,
+        tower: result.tower,
       };
     }),
   };

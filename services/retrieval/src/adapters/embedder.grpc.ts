@@ -31,7 +31,12 @@ export class GrpcEmbedder implements Embedder {
         // The caller's signal cancels the call on the wire: the encoder drops it from its queue.
         { deadlineMs: this.deadlineMs, idempotent: true, signal },
       );
-      return { model: res.model, dimensions: res.dimensions, vectors: unpackFloat32LE(res.vectors, res.dimensions) };
+      return {
+        model: res.model,
+        dimensions: res.dimensions,
+        vectors: unpackFloat32LE(res.vectors, res.dimensions),
+        tower: res.tower ? { baseModel: res.tower.baseModel, prefix: res.tower.prefix } : null,
+      };
     } catch (err) {
       if (signal?.aborted) throw signal.reason as Error;
       throw translate(err as ServiceError, model);

@@ -120,7 +120,7 @@ export class DocumentIndexer {
       try {
         // Ingestion is batch work: searches' query embeddings go first.
         const res = await this.embedder.embed(collection.encoder.model, 'DOCUMENT', pending.map(embeddingText), signal, 'batch');
-        this.bindings.checkResponse(collection, res);
+        this.bindings.checkResponse(collection, res, 'DOCUMENT');
         return pending.map((item, i) => ({
           item,
           document: { id: item.id, title: item.title, text: item.text, metadata: item.metadata, jobId: item.jobId, vector: res.vectors[i]! },

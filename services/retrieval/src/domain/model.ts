@@ -8,12 +8,28 @@ export const searchModes: readonly SearchMode[] = ['KEYWORD', 'VECTOR', 'HYBRID'
  * Which encoder produced a collection's vectors: the model name as the encoder answers it, its
  * dimensions, and the document tower's embedding of a fixed probe text. The probe tells a model
  * that kept its name but changed its weights (another base model or document adapter behind the
- * same name) from the one the collection was built with.
+ * same name) from the one the collection was built with. The towers' identities (base model and
+ * prefix, as the encoder reports them) tell a double-tower model whose query tower was swapped for
+ * another base model or prefix, which the document probe cannot see; a retrained query adapter
+ * keeps the identity, as it maps into the same document space.
  */
 export interface EncoderBinding {
   model: string;
   dimensions: number;
   fingerprint: number[];
+  /**
+   * The towers that embed the collection's queries and documents. Absent on collections bound
+   * before they were recorded, or by an encoder that does not report them: those are checked by
+   * the probe alone.
+   */
+  queryTower?: TowerIdentity;
+  documentTower?: TowerIdentity;
+}
+
+/** What makes a tower's vectors what they are, short of an adapter: base model and prefix. */
+export interface TowerIdentity {
+  baseModel: string;
+  prefix: string;
 }
 
 /**

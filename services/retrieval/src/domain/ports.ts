@@ -12,6 +12,7 @@ import type {
   RankedDocument,
   RankedId,
   StoredDocument,
+  TowerIdentity,
 } from './model';
 
 export type InputType = 'QUERY' | 'DOCUMENT';
@@ -21,6 +22,8 @@ export interface Embeddings {
   model: string;
   dimensions: number;
   vectors: Float32Array[];
+  /** The tower that embedded the texts; null when the encoder does not say (one older than the field). */
+  tower: TowerIdentity | null;
 }
 
 /**

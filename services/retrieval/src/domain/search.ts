@@ -91,7 +91,7 @@ export class SearchService {
   private async embedQuery(collection: Collection, query: string, signal?: AbortSignal): Promise<Float32Array> {
     await this.bindings.verify(collection, signal);
     const res = await this.embedder.embed(collection.encoder.model, 'QUERY', [query], signal);
-    this.bindings.checkResponse(collection, res);
+    this.bindings.checkResponse(collection, res, 'QUERY');
     return res.vectors[0]!;
   }
 
@@ -103,7 +103,7 @@ export class SearchService {
       this.embedQuery(collection, query, signal),
       documents.length ? this.embedder.embed(collection.encoder.model, 'DOCUMENT', documents, signal) : null,
     ]);
-    if (docs) this.bindings.checkResponse(collection, docs);
+    if (docs) this.bindings.checkResponse(collection, docs, 'DOCUMENT');
     return { vector: meanDirection([q, ...(docs?.vectors ?? [])]), documents };
   }
 }

@@ -136,6 +136,24 @@ export interface EmbedResponse {
   tokenCounts: number[];
   /** Per input, in request order: true when the text was cut to the model's maximum length. */
   truncated: boolean[];
+  /**
+   * The tower of the model that embedded the texts (its query or document tower, as input_type
+   * asked). Lets a client tell whether vectors it stored and vectors it gets now come from the
+   * same encoder. Unset when the encoder predates this field.
+   */
+  tower?: EmbeddingTower | undefined;
+}
+
+/**
+ * What a tower is, as far as the comparability of its vectors goes: the base model and the prefix
+ * put before every text. A query adapter is left out: retraining one keeps its vectors comparable
+ * with the document tower's.
+ */
+export interface EmbeddingTower {
+  /** Catalog name of the base model, e.g. "all-minilm-l6-v2-q". */
+  baseModel: string;
+  /** Put before every text before it is tokenized; empty when none. */
+  prefix: string;
 }
 
 function createBaseEmbedRequest(): EmbedRequest {
@@ -260,7 +278,7 @@ export const EmbedRequest: MessageFns<EmbedRequest> = {
 };
 
 function createBaseEmbedResponse(): EmbedResponse {
-  return { model: "", dimensions: 0, vectors: Buffer.alloc(0), tokenCounts: [], truncated: [] };
+  return { model: "", dimensions: 0, vectors: Buffer.alloc(0), tokenCounts: [], truncated: [], tower: undefined };
 }
 
 export const EmbedResponse: MessageFns<EmbedResponse> = {
@@ -287,6 +305,9 @@ export const EmbedResponse: MessageFns<EmbedResponse> = {
         writer.bool(v);
       }
       writer.join();
+    }
+    if (message.tower !== undefined) {
+      EmbeddingTower.encode(message.tower, writer.uint32(50).fork()).join();
     }
     return writer;
   },
@@ -364,6 +385,14 @@ export const EmbedResponse: MessageFns<EmbedResponse> = {
 
             break;
           }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.tower = EmbeddingTower.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -389,6 +418,7 @@ export const EmbedResponse: MessageFns<EmbedResponse> = {
       truncated: globalThis.Array.isArray(object?.truncated)
         ? object.truncated.map((e: any) => globalThis.Boolean(e))
         : [],
+      tower: isSet(object.tower) ? EmbeddingTower.fromJSON(object.tower) : undefined,
     };
   },
 
@@ -409,6 +439,9 @@ export const EmbedResponse: MessageFns<EmbedResponse> = {
     if (message.truncated?.length) {
       obj.truncated = message.truncated;
     }
+    if (message.tower !== undefined) {
+      obj.tower = EmbeddingTower.toJSON(message.tower);
+    }
     return obj;
   },
 
@@ -422,6 +455,98 @@ export const EmbedResponse: MessageFns<EmbedResponse> = {
     message.vectors = object.vectors ?? Buffer.alloc(0);
     message.tokenCounts = object.tokenCounts?.map((e) => e) || [];
     message.truncated = object.truncated?.map((e) => e) || [];
+    message.tower = (object.tower !== undefined && object.tower !== null)
+      ? EmbeddingTower.fromPartial(object.tower)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseEmbeddingTower(): EmbeddingTower {
+  return { baseModel: "", prefix: "" };
+}
+
+export const EmbeddingTower: MessageFns<EmbeddingTower> = {
+  encode(message: EmbeddingTower, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.baseModel !== "") {
+      writer.uint32(10).string(message.baseModel);
+    }
+    if (message.prefix !== "") {
+      writer.uint32(18).string(message.prefix);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): EmbeddingTower {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseEmbeddingTower();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.baseModel = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.prefix = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): EmbeddingTower {
+    return {
+      baseModel: isSet(object.baseModel)
+        ? globalThis.String(object.baseModel)
+        : isSet(object.base_model)
+        ? globalThis.String(object.base_model)
+        : "",
+      prefix: isSet(object.prefix) ? globalThis.String(object.prefix) : "",
+    };
+  },
+
+  toJSON(message: EmbeddingTower): unknown {
+    const obj: any = {};
+    if (message.baseModel !== "") {
+      obj.baseModel = message.baseModel;
+    }
+    if (message.prefix !== "") {
+      obj.prefix = message.prefix;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<EmbeddingTower>, I>>(base?: I): EmbeddingTower {
+    return EmbeddingTower.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<EmbeddingTower>, I>>(object: I): EmbeddingTower {
+    const message = createBaseEmbeddingTower();
+    message.baseModel = object.baseModel ?? "";
+    message.prefix = object.prefix ?? "";
     return message;
   },
 };
