@@ -22,7 +22,7 @@ import { configSchema as feedbackConfig } from '../../services/feedback/src/conf
 import { configSchema as generationConfig } from '../../services/generation/src/config-schema';
 import { configSchema as promptRegistryConfig } from '../../services/prompt-registry/src/config-schema';
 import { configSchema as retrievalConfig } from '../../services/retrieval/src/config-schema';
-import { chartDir, helm, renderChart, renderError, renderNotes, renderVariant, repoRoot, variants, type K8sObject, type Variant } from './helm';
+import { chartDir, helm, parseManifests, renderChart, renderError, renderNotes, renderVariant, repoRoot, variants, type K8sObject, type Variant } from './helm';
 import { schemaErrors, unknownFieldErrors } from './kube-schemas';
 
 interface ServiceValues {
@@ -63,6 +63,27 @@ function envOf(objects: K8sObject[], container: IContainer): Record<string, stri
 }
 const mainContainer = (objects: K8sObject[], component: string) =>
   named(ofKind<IDeployment>(objects, 'Deployment'), fullName(component)).spec!.template.spec!.containers[0]!;
+const configSchemas = { gateway: gatewayConfig, encoder: encoderConfig, feedback: feedbackConfig, generation: generationConfig, 'prompt-registry': promptRegistryConfig, retrieval: retrievalConfig };
+// Values that come from secrets in a cluster.
+const secretValues: Record<string, string> = {
+  DATABASE_URL: 'postgresql://llmops@postgres:5432/llmops',
+  ELASTICSEARCH_PASSWORD: 'secret',
+  INTERNAL_AUTH_SECRET: 'x'.repeat(48),
+};
+/** The environment a service's program reads, with its secrets filled in and $(VAR) references expanded. */
+function programEnv(objects: K8sObject[], name: string): Record<string, string> {
+  const env = envOf(objects, mainContainer(objects, name));
+  for (const key of Object.keys(env)) if (env[key]!.startsWith('<from ')) env[key] = secretValues[key] ?? env[key]!;
+  // Kubernetes expands $(VAR) references to earlier entries.
+  for (const key of Object.keys(env)) env[key] = env[key]!.replace(/\$\((\w+)\)/g, (_, ref: string) => env[ref] ?? '');
+  return env;
+}
+/** gRPC targets: bare host:port (grpc-js's dns resolver) or dns:///host:port. */
+const grpcTarget = (address: string) => {
+  const match = /^(?:dns:\/\/\/)?([^:/\s]+):(\d+)$/.exec(address);
+  if (!match) throw new Error(`not a gRPC target: ${address}`);
+  return { host: match[1]!, port: Number(match[2]) };
+};
 
 describe.each(Object.keys(variants) as Variant[])('chart rendered with the %s values', (variant) => {
   const objects = () => renderVariant(variant);
@@ -140,18 +161,8 @@ describe.each(Object.keys(variants) as Variant[])('chart rendered with the %s va
   });
 
   test("every service's environment satisfies its configuration schema (no pod exits on a missing setting)", () => {
-    const schemas = { gateway: gatewayConfig, encoder: encoderConfig, feedback: feedbackConfig, generation: generationConfig, 'prompt-registry': promptRegistryConfig, retrieval: retrievalConfig };
-    // Values that come from secrets in a cluster.
-    const secrets: Record<string, string> = {
-      DATABASE_URL: 'postgresql://llmops@postgres:5432/llmops',
-      ELASTICSEARCH_PASSWORD: 'secret',
-      INTERNAL_AUTH_SECRET: 'x'.repeat(48),
-    };
-    for (const [name, schema] of Object.entries(schemas)) {
-      const env = envOf(objects(), mainContainer(objects(), name));
-      for (const key of Object.keys(env)) if (env[key]!.startsWith('<from ')) env[key] = secrets[key] ?? env[key]!;
-      // Kubernetes expands $(VAR) references to earlier entries.
-      for (const key of Object.keys(env)) env[key] = env[key]!.replace(/\$\((\w+)\)/g, (_, ref: string) => env[ref] ?? '');
+    for (const [name, schema] of Object.entries(configSchemas)) {
+      const env = programEnv(objects(), name);
       const parsed = schema.safeParse(env);
       expect({ name, issues: parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`) }).toEqual({ name, issues: [] });
       // Production requires authentication, hence the internal secret.
@@ -230,6 +241,52 @@ describe.each(Object.keys(variants) as Variant[])('chart rendered with the %s va
       const graceMs = Number(envOf(objects(), c)['SHUTDOWN_GRACE_MS']);
       const preStopMs = (c.lifecycle?.preStop?.sleep?.seconds ?? 0) * 1000;
       expect(graceMs + preStopMs).toBeLessThan(pod.terminationGracePeriodSeconds! * 1000);
+    }
+  });
+
+  test('generation, encoder and retrieval drain for as long as the deadlines of their calls in flight', () => {
+    const generation = generationConfig.parse(programEnv(objects(), 'generation'));
+    const retrieval = retrievalConfig.parse(programEnv(objects(), 'retrieval'));
+    const deadlines: Record<string, number> = {
+      // A generation call, rendering and queueing included.
+      generation: generation.GENERATION_TIMEOUT_MS,
+      // The encoder serves ingestion batches with retrieval's deadline; retrieval waits on them.
+      encoder: retrieval.INGEST_ENCODER_DEADLINE_MS,
+      retrieval: retrieval.INGEST_ENCODER_DEADLINE_MS,
+    };
+    for (const [name, deadlineMs] of Object.entries(deadlines)) {
+      const graceMs = Number(programEnv(objects(), name)['SHUTDOWN_GRACE_MS']);
+      expect({ name, covered: graceMs >= deadlineMs }).toEqual({ name, covered: true });
+    }
+  });
+
+  test("gRPC peers are addressed at the peer's headless Service, on the port its pods listen on", () => {
+    const services = ofKind<IService>(objects(), 'Service');
+    const deployments = ofKind<IDeployment>(objects(), 'Deployment');
+    let checked = 0;
+    for (const [name, service] of Object.entries(values.services)) {
+      const env = envOf(objects(), mainContainer(objects(), name));
+      for (const peer of (service.uses ?? []).filter((p) => values.services[p]?.ports.grpc)) {
+        const { host, port } = grpcTarget(env[`${peer.toUpperCase().replace(/-/g, '_')}_ADDRESS`] ?? 'missing:0');
+        const headless = named(services, host);
+        expect({ name, peer, host, clusterIP: headless.spec!.clusterIP }).toEqual({ name, peer, host: `${fullName(peer)}-grpc`, clusterIP: 'None' });
+        // A headless name resolves to pod IPs: the client dials the container port itself.
+        expect(headless.spec!.ports).toEqual([expect.objectContaining({ name: 'grpc', port, targetPort: 'grpc' })]);
+        const pods = deployments.filter((d) => selects(headless.spec!.selector, d.spec!.template.metadata!.labels));
+        expect(pods.map((d) => d.metadata.name)).toEqual([fullName(peer)]);
+        expect(pods[0]!.spec!.template.spec!.containers[0]!.ports).toContainEqual(expect.objectContaining({ name: 'grpc', containerPort: port }));
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThan(0);
+  });
+
+  test('no container sets one environment variable twice', () => {
+    for (const { owner, spec } of podSpecs(objects())) {
+      for (const c of containersOf(spec)) {
+        const names = (c.env ?? []).map((e) => e.name);
+        expect({ owner, container: c.name, duplicates: names.filter((n, i) => names.indexOf(n) !== i) }).toEqual({ owner, container: c.name, duplicates: [] });
+      }
     }
   });
 
@@ -317,6 +374,80 @@ describe('GPU inference servers', () => {
     // Only their consumer may call them.
     const vllmPolicy = named(ofKind<INetworkPolicy>(objects, 'NetworkPolicy'), 'llmops-vllm');
     expect(vllmPolicy.spec!.ingress![0]!.from).toEqual([{ podSelector: { matchLabels: expect.objectContaining({ 'app.kubernetes.io/component': 'generation' }) } }]);
+  });
+});
+
+describe('the vLLM server', () => {
+  test.each(['gpu', 'production'] as Variant[])('with the %s values: runs as a user without a passwd entry, with writable PyTorch caches', (variant) => {
+    const objects = renderVariant(variant);
+    const pod = named(ofKind<IDeployment>(objects, 'Deployment'), fullName('vllm')).spec!.template.spec!;
+    const c = pod.containers[0]!;
+    const env = Object.fromEntries((c.env ?? []).map((e) => [e.name, e.value]));
+    // torch's getpass.getuser() reads these before the passwd database (uid 10001 has no entry).
+    expect(env['USER']).toMatch(/^[a-z]/);
+    expect(env['LOGNAME']).toBe(env['USER']);
+    const writable = (c.volumeMounts ?? []).filter((m) => !m.readOnly && pod.volumes!.find((v) => v.name === m.name)?.emptyDir);
+    expect(writable.some((m) => env['TORCHINDUCTOR_CACHE_DIR']?.startsWith(`${m.mountPath}/`))).toBe(true);
+  });
+});
+
+describe('Ingress', () => {
+  test('routes the GraphQL API and the browsers\' streaming endpoint (SSE) to the gateway, unbuffered in production', () => {
+    for (const objects of [renderChart([], ['ingress.enabled=true']), renderVariant('production')]) {
+      const [ingress] = ofKind<IIngress>(objects, 'Ingress');
+      const paths = ingress!.spec!.rules!.flatMap((r) => r.http!.paths);
+      expect(paths.map((p) => p.path).sort()).toEqual(['/graphql', '/v1/generate/stream']);
+      for (const p of paths) expect(p.backend.service).toEqual({ name: 'llmops-gateway', port: { name: 'http' } });
+    }
+    const annotations = ofKind<IIngress>(renderVariant('production'), 'Ingress')[0]!.metadata!.annotations!;
+    expect(annotations['nginx.ingress.kubernetes.io/proxy-buffering']).toBe('off');
+    // Longer than a generation may stream (GENERATION_TIMEOUT_MS).
+    expect(Number(annotations['nginx.ingress.kubernetes.io/proxy-read-timeout']) * 1000).toBeGreaterThan(generationConfig.parse(programEnv(renderVariant('production'), 'generation')).GENERATION_TIMEOUT_MS);
+  });
+});
+
+describe('long release names', () => {
+  const releaseName = 'a-very-long-release-name-for-the-llmops-chart'; // 45 characters
+  let rendered: K8sObject[] | undefined;
+  const objects = () => (rendered ??= parseManifests(helm(['template', releaseName, chartDir, '--namespace', 'llmops'])));
+
+  test('every Service name stays a DNS label, the headless gRPC ones keep their suffix, none collide', () => {
+    const services = ofKind<IService>(objects(), 'Service');
+    expect(objects().flatMap(schemaErrors)).toEqual([]);
+    const names = services.map((s) => s.metadata.name);
+    expect(names.filter((n, i) => names.indexOf(n) !== i)).toEqual([]);
+    const headless = services.filter((s) => s.spec!.clusterIP === 'None');
+    expect(headless.length).toBe(Object.values(values.services).filter((s) => s.ports.grpc).length);
+    for (const s of headless) expect({ name: s.metadata.name, ok: s.metadata.name.length <= 63 && s.metadata.name.endsWith('-grpc') }).toEqual({ name: s.metadata.name, ok: true });
+  });
+
+  test('the gRPC addresses name those headless Services', () => {
+    const headless = new Set(ofKind<IService>(objects(), 'Service').filter((s) => s.spec!.clusterIP === 'None').map((s) => s.metadata.name));
+    const addresses = ofKind<IConfigMap>(objects(), 'ConfigMap').flatMap((cm) => Object.entries(cm.data ?? {}).filter(([k]) => k.endsWith('_ADDRESS')).map(([, v]) => grpcTarget(v).host));
+    expect(addresses.length).toBeGreaterThan(0);
+    for (const host of addresses) expect({ host, headless: headless.has(host) }).toEqual({ host, headless: true });
+  });
+});
+
+describe("a service's env wins over the chart's, secret-derived entries included", () => {
+  test('a name set in env or extraEnv replaces the secret-derived entry instead of being shadowed by it', () => {
+    const objects = renderChart([], [
+      'services.gateway.env.DATABASE_URL=postgresql://other@pg:5432/llmops',
+      'services.prompt-registry.env.ELASTICSEARCH_URL=https://search.example.com:9200',
+      'services.generation.extraEnv[0].name=INTERNAL_AUTH_SECRET',
+      'services.generation.extraEnv[0].valueFrom.secretKeyRef.name=generation-auth',
+      'services.generation.extraEnv[0].valueFrom.secretKeyRef.key=secret',
+    ]);
+    expect(envOf(objects, mainContainer(objects, 'gateway'))['DATABASE_URL']).toBe('postgresql://other@pg:5432/llmops');
+    expect(envOf(objects, mainContainer(objects, 'prompt-registry'))['ELASTICSEARCH_URL']).toBe('https://search.example.com:9200');
+    expect(envOf(objects, mainContainer(objects, 'generation'))['INTERNAL_AUTH_SECRET']).toBe('<from generation-auth/secret>');
+    for (const name of ['gateway', 'prompt-registry', 'generation']) {
+      const names = (mainContainer(objects, name).env ?? []).map((e) => e.name);
+      expect({ name, duplicates: names.filter((n, i) => names.indexOf(n) !== i) }).toEqual({ name, duplicates: [] });
+    }
+    // The others keep theirs.
+    expect(envOf(objects, mainContainer(objects, 'feedback'))['DATABASE_URL']).toBe('<from llmops-postgres-app/uri>');
+    expect(envOf(objects, mainContainer(objects, 'gateway'))['INTERNAL_AUTH_SECRET']).toBe('<from llmops-internal-auth/secret>');
   });
 });
 

@@ -116,4 +116,25 @@ describe('the stateful dependencies', () => {
     // CloudNativePG: <cluster>-app, key uri.
     expect(values.postgresql.urlSecret).toEqual({ name: `${one('Cluster').metadata.name}-app`, key: 'uri' });
   });
+
+  test("PostgreSQL's max_connections holds every pool of the chart's services at their autoscaling maximum", () => {
+    interface Service { uses?: string[]; enabled?: boolean; autoscaling?: { enabled?: boolean; maxReplicas?: number }; replicas?: number }
+    const values = parse(readFileSync(join(chartDir, 'values.yaml'), 'utf8')) as { serviceDefaults: Required<Service>; services: Record<string, Service> };
+    // Each pod's pool: createPgPool's default size.
+    const poolSource = readFileSync(join(repoRoot, 'libs/platform/src/postgres/pool.ts'), 'utf8');
+    const poolSize = Number(/export function createPgPool\([^)]*max = (\d+)\)/.exec(poolSource)?.[1]);
+    expect(poolSize).toBeGreaterThan(0);
+    let connections = 0;
+    for (const service of Object.values(values.services)) {
+      if (!(service.uses ?? []).includes('postgresql') || service.enabled === false) continue;
+      const autoscaling = { ...values.serviceDefaults.autoscaling, ...service.autoscaling };
+      const replicas = autoscaling.enabled ? autoscaling.maxReplicas! : (service.replicas ?? values.serviceDefaults.replicas);
+      // A rolling update adds maxSurge (25%, rounded up) pods before it removes old ones.
+      connections += (replicas + Math.ceil(replicas / 4)) * poolSize;
+    }
+    expect(connections).toBeGreaterThan(0);
+    const parameters = (spec<{ postgresql: { parameters: Record<string, string> } }>(one('Cluster'))).postgresql.parameters;
+    // Room for superuser_reserved_connections, the operator and an operator's psql.
+    expect(Number(parameters['max_connections'])).toBeGreaterThanOrEqual(connections + 20);
+  });
 });

@@ -23,6 +23,15 @@
 {{- printf "%s-%s" (include "llmops.fullname" .root) .component | trunc 63 | trimSuffix "-" -}}
 {{- end -}}
 
+{{/*
+Name of one component's headless gRPC Service, `<component name>-grpc`: the base is cut to 58
+characters first, so the name stays a 63-character DNS label and keeps its suffix whatever the
+release name: (dict "root" $ "component" "encoder").
+*/}}
+{{- define "llmops.grpcServiceName" -}}
+{{- printf "%s-%s" (include "llmops.fullname" .root) .component | trunc 58 | trimSuffix "-" | printf "%s-grpc" -}}
+{{- end -}}
+
 {{/* Selector labels of one component: (dict "root" $ "component" "gateway"). */}}
 {{- define "llmops.selectorLabels" -}}
 app.kubernetes.io/name: {{ include "llmops.name" .root }}
@@ -114,7 +123,8 @@ It becomes the service's ConfigMap; the service's `env` wins over what is comput
 {{- if has "modelCache" $uses }}{{ $_ := set $env "MODEL_DIR" $root.Values.modelCache.mountPath }}{{ end -}}
 {{- range $peer, $peerService := include "llmops.services" $root | fromYaml -}}
 {{- if and (has $peer $uses) $peerService.ports.grpc -}}
-{{- $_ := set $env (printf "%s_ADDRESS" (upper (replace "-" "_" $peer))) (printf "%s:%v" (include "llmops.componentName" (dict "root" $root "component" $peer)) $peerService.ports.grpc) -}}
+{{- /* The headless Service: the name resolves to every ready pod, so the client balances calls. */ -}}
+{{- $_ := set $env (printf "%s_ADDRESS" (upper (replace "-" "_" $peer))) (printf "%s:%v" (include "llmops.grpcServiceName" (dict "root" $root "component" $peer)) $peerService.ports.grpc) -}}
 {{- end -}}
 {{- end -}}
 {{- if and (has "vllm" $uses) $root.Values.inference.vllm.enabled -}}
@@ -135,32 +145,41 @@ It becomes the service's ConfigMap; the service's `env` wins over what is comput
 {{- toYaml $env -}}
 {{- end -}}
 
-{{/* Container env entries that come from secrets: (dict "root" $ "service" ..). */}}
+{{/*
+Container env entries that come from secrets: (dict "root" $ "service" ..). A name that the
+service's `env` or `extraEnv` sets is left out, so those win here too (`env` reaches the container
+through the ConfigMap, which a container's own entry would otherwise shadow).
+*/}}
 {{- define "llmops.service.secretEnv" -}}
 {{- $root := .root -}}
 {{- $uses := .service.uses | default list -}}
+{{- $overridden := keys (.service.env | default dict) -}}
+{{- range .service.extraEnv | default list }}{{ $overridden = append $overridden .name }}{{ end -}}
 {{- /* Every program signs or verifies the internal identity header with the same secret. */}}
+{{- if not (has "INTERNAL_AUTH_SECRET" $overridden) }}
 - name: INTERNAL_AUTH_SECRET
   valueFrom:
     secretKeyRef:
       name: {{ required "auth.internalSecret.name is required" $root.Values.auth.internalSecret.name }}
       key: {{ $root.Values.auth.internalSecret.key }}
-{{- if and (eq .service.role "gateway") $root.Values.auth.bootstrapApiKeySecret.name }}
+{{- end }}
+{{- if and (eq .service.role "gateway") $root.Values.auth.bootstrapApiKeySecret.name (not (has "AUTH_BOOTSTRAP_API_KEY" $overridden)) }}
 - name: AUTH_BOOTSTRAP_API_KEY
   valueFrom:
     secretKeyRef:
       name: {{ $root.Values.auth.bootstrapApiKeySecret.name }}
       key: {{ $root.Values.auth.bootstrapApiKeySecret.key }}
 {{- end }}
-{{- if has "postgresql" $uses }}
+{{- if and (has "postgresql" $uses) (not (has "DATABASE_URL" $overridden)) }}
 - name: DATABASE_URL
   valueFrom:
     secretKeyRef:
       name: {{ required "postgresql.urlSecret.name is required" $root.Values.postgresql.urlSecret.name }}
       key: {{ $root.Values.postgresql.urlSecret.key }}
 {{- end }}
-{{- if and (has "elasticsearch" $uses) $root.Values.elasticsearch.credentialsSecret.name }}
+{{- if and (has "elasticsearch" $uses) $root.Values.elasticsearch.credentialsSecret.name (not (has "ELASTICSEARCH_URL" $overridden)) }}
 {{- $credentials := $root.Values.elasticsearch.credentialsSecret }}
+{{- /* Only for the URL below: change elasticsearch.credentialsSecret rather than this. */}}
 - name: ELASTICSEARCH_PASSWORD
   valueFrom:
     secretKeyRef:
@@ -272,6 +291,11 @@ healthPath: /health
 env:
   VLLM_NO_USAGE_STATS: "1"
   DO_NOT_TRACK: "1"
+  # uid 10001 has no passwd entry in the image: torch's getpass.getuser() (its inductor cache dir
+  # defaults to /tmp/torchinductor_<user>) reads these first, or fails at import.
+  USER: llmops
+  LOGNAME: llmops
+  TORCHINDUCTOR_CACHE_DIR: /scratch/.cache/torchinductor
 {{- else if eq .server "tei" -}}
 args:
   - --model-id={{ $values.model }}
