@@ -43,9 +43,10 @@ const elasticsearchConnectionErrors = new Set(['ConnectionError', 'NoLivingConne
 /** The backing server an infrastructure error says is unreachable, or undefined for any other error. */
 export function unreachableDependencyOf(err: unknown): string | undefined {
   if (!(err instanceof Error) || err instanceof DomainError) return undefined;
-  const e = err as Error & { code?: unknown; address?: unknown; port?: unknown; meta?: unknown };
+  const e = err as Error & { meta?: unknown };
   if (elasticsearchConnectionErrors.has(e.name) && e.meta !== undefined) return 'elasticsearch';
-  if (!isConnectionError(err)) return undefined;
-  if (/Connection terminated|timeout exceeded when trying to connect/i.test(e.message) || /^(57P0|08)/.test(String(e.code))) return 'postgresql';
-  return typeof e.address === 'string' ? `${e.address}:${String(e.port)}` : 'a backing server';
+  // Any other connection failure (ECONNREFUSED, ECONNRESET, ETIMEDOUT, …, or PostgreSQL's own
+  // 57P0x / 08xxx) comes from the pg pool: name the dependency, never the address and port it was
+  // at (the error's `address`/`port` are internal topology; they stay in the log above).
+  return isConnectionError(err) ? 'postgresql' : undefined;
 }

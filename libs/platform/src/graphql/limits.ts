@@ -2,11 +2,28 @@
 // that a single request cannot make the gateway or a subgraph do unbounded work. The rules are
 // GraphQL Armor's; a rejection is a GRAPHQL_VALIDATION_FAILED error (HTTP 400) whose extensions
 // name the limit, the setting that holds it, the maximum and what was found.
-import { costLimitRule } from '@escape.tech/graphql-armor-cost-limit';
 import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import { maxDirectivesRule } from '@escape.tech/graphql-armor-max-directives';
-import { GraphQLError, type ParseOptions, type ValidationContext, type ValidationRule } from 'graphql';
+import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
+import {
+  getNamedType,
+  GraphQLError,
+  isInterfaceType,
+  isObjectType,
+  Kind,
+  type ASTVisitor,
+  type FieldNode,
+  type FragmentDefinitionNode,
+  type GraphQLNamedType,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+  type ParseOptions,
+  type SelectionNode,
+  type ValidationContext,
+  type ValidationRule,
+  type ValueNode,
+} from 'graphql';
 import { z } from 'zod';
 
 export interface GraphQLLimits {
@@ -18,7 +35,10 @@ export interface GraphQLLimits {
   maxDirectives: number;
   /** Lexical tokens per document (enforced by the parser before anything else runs). */
   maxTokens: number;
-  /** GraphQL Armor's cost estimate: objects 2, scalars 1, ×1.5 per level, × `first`/`last`. */
+  /**
+   * GraphQL Armor's cost estimate: objects 2, scalars 1, ×1.5 per level, × `first`/`last` (as
+   * literals, variables or the schema's defaults: see `operationCost`).
+   */
   maxCost: number;
 }
 
@@ -121,8 +141,138 @@ export function limitRules(limits: GraphQLLimits): ValidationRule[] {
     maxDepthRule({ ...common, n: limits.maxDepth, onReject: reject('maxDepth', limits.maxDepth) }),
     maxAliasesRule({ ...common, n: limits.maxAliases, onReject: reject('maxAliases', limits.maxAliases) }),
     maxDirectivesRule({ ...common, n: limits.maxDirectives, onReject: reject('maxDirectives', limits.maxDirectives) }),
-    costLimitRule({ ...common, maxCost: limits.maxCost, onReject: reject('maxCost', limits.maxCost) }),
+    costRule(limits.maxCost),
   ] as unknown as ValidationRule[];
+}
+
+/**
+ * The cost limit as a validation rule. Validation sees no variables (and Apollo caches its result
+ * per document), so a `first`/`last` given as a variable counts with the variable's default in the
+ * operation, else the argument's default in the schema; `costLimitPlugin` checks again per request
+ * with the request's variables.
+ */
+function costRule(maxCost: number): ValidationRule {
+  return (ctx: ValidationContext): ASTVisitor => ({
+    OperationDefinition: {
+      enter(operation) {
+        const cost = operationCost(ctx.getSchema(), ctx.getDocument().definitions, operation);
+        if (cost > maxCost) ctx.reportError(costError(maxCost, cost));
+      },
+    },
+  });
+}
+
+function costError(maxCost: number, cost: number): GraphQLError {
+  const found = Number.isFinite(cost) ? Math.ceil(cost) : Number.MAX_SAFE_INTEGER;
+  return new GraphQLError(limitMessage('maxCost', maxCost, found), { extensions: limitExtensions('maxCost', maxCost, found) });
+}
+
+/**
+ * The cost limit once the request's variables are known (validation counted variables with their
+ * defaults only): a list sized by a variable (`prompts(first: $n)`) costs what `$n` asks for. The
+ * answer is the same GRAPHQL_VALIDATION_FAILED error (HTTP 400) the validation rule gives.
+ */
+export function costLimitPlugin<TContext extends BaseContext>(limits: Pick<GraphQLLimits, 'maxCost'>): ApolloServerPlugin<TContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ schema, document, operation, request }) {
+          const variables = request.variables;
+          if (!operation || variables === undefined || Object.keys(variables).length === 0) return; // validation counted this already
+          const cost = operationCost(schema, document.definitions, operation, variables);
+          if (cost <= limits.maxCost) return;
+          const error = costError(limits.maxCost, cost);
+          throw new GraphQLError(error.message, {
+            extensions: { code: 'GRAPHQL_VALIDATION_FAILED', ...error.extensions, http: { status: 400 } },
+          });
+        },
+      };
+    },
+  };
+}
+
+/** GraphQL Armor's weights (`@escape.tech/graphql-armor-cost-limit` defaults). */
+const objectCost = 2;
+const scalarCost = 1;
+const depthCostFactor = 1.5;
+
+/**
+ * GraphQL Armor's cost estimate of one operation (same weights, same treatment of fragments and
+ * introspection), except that a list's `first`/`last` multiplier is what the field will really be
+ * asked for: a literal, a variable's value (`variables`), the variable's default in the operation,
+ * or, when the argument is left out (or its variable is), the argument's default in the schema.
+ * Armor counts only literals, so `children(first: $n)` or a schema default cost as one item.
+ */
+export function operationCost(
+  schema: GraphQLSchema,
+  definitions: readonly { kind: string }[],
+  operation: OperationDefinitionNode,
+  variables?: Readonly<Record<string, unknown>>,
+): number {
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  for (const d of definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set((d as FragmentDefinitionNode).name.value, d as FragmentDefinitionNode);
+  const variableDefaults = new Map<string, ValueNode>();
+  for (const v of operation.variableDefinitions ?? []) if (v.defaultValue) variableDefaults.set(v.variable.name.value, v.defaultValue);
+  const visited = new Map<string, number>();
+
+  /** The multiplier an argument value asks for; undefined: as if the argument were left out. */
+  const valueOf = (value: ValueNode): number | null | undefined => {
+    if (value.kind === Kind.INT) return Number.parseInt(value.value, 10);
+    if (value.kind === Kind.NULL) return null;
+    if (value.kind !== Kind.VARIABLE) return null;
+    const name = value.name.value;
+    if (variables !== undefined && variables[name] !== undefined) {
+      const given = variables[name];
+      return typeof given === 'number' ? given : null;
+    }
+    const fallback = variableDefaults.get(name);
+    return fallback === undefined ? undefined : valueOf(fallback);
+  };
+
+  const multiplierOf = (node: FieldNode, parent: GraphQLNamedType | undefined): number => {
+    const field = parent && (isObjectType(parent) || isInterfaceType(parent)) ? parent.getFields()[node.name.value] : undefined;
+    let multiplier = 1;
+    for (const name of ['first', 'last']) {
+      const given = node.arguments?.find((a) => a.name.value === name);
+      let n = given === undefined ? undefined : valueOf(given.value);
+      if (n === undefined) {
+        const fallback = field?.args.find((a) => a.name === name)?.defaultValue;
+        n = typeof fallback === 'number' ? fallback : null;
+      }
+      if (typeof n === 'number' && !Number.isNaN(n)) multiplier = Math.max(multiplier, n);
+    }
+    return multiplier;
+  };
+
+  const selectionsCost = (selections: readonly SelectionNode[], parent: GraphQLNamedType | undefined): number =>
+    selections.reduce((sum, child) => sum + depthCostFactor * cost(child, parent), 0);
+
+  const cost = (node: SelectionNode, parent: GraphQLNamedType | undefined): number => {
+    if (node.kind === Kind.FIELD) {
+      if (node.name.value === '__schema') return 0; // introspection is its own setting
+      if (!node.selectionSet) return scalarCost;
+      const field = parent && (isObjectType(parent) || isInterfaceType(parent)) ? parent.getFields()[node.name.value] : undefined;
+      const type = field ? getNamedType(field.type) : undefined;
+      return (objectCost + selectionsCost(node.selectionSet.selections, type)) * multiplierOf(node, parent);
+    }
+    if (node.kind === Kind.INLINE_FRAGMENT) {
+      const type = node.typeCondition ? schema.getType(node.typeCondition.name.value) : parent;
+      return objectCost + selectionsCost(node.selectionSet.selections, type ?? undefined);
+    }
+    // A fragment spread: counted once in full, then at the cost it had (as Armor does).
+    const name = node.name.value;
+    const seen = visited.get(name);
+    if (seen !== undefined) return scalarCost + depthCostFactor * seen;
+    visited.set(name, 0); // a cycle (refused by validation anyway) adds nothing
+    const fragment = fragments.get(name);
+    if (!fragment) return scalarCost;
+    const fragmentCost = objectCost + selectionsCost(fragment.selectionSet.selections, schema.getType(fragment.typeCondition.name.value) ?? undefined);
+    visited.set(name, fragmentCost);
+    return scalarCost + depthCostFactor * fragmentCost;
+  };
+
+  const root = schema.getRootType(operation.operation);
+  return operation.selectionSet.selections.reduce((sum, child) => sum + cost(child, root ?? undefined), 0);
 }
 
 export function parseOptionsFor(limits: GraphQLLimits): ParseOptions {

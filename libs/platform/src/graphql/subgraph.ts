@@ -6,7 +6,7 @@ import { parse } from 'graphql';
 import type { Logger } from '../logger';
 import type { Metrics } from '../metrics';
 import { createErrorFormatter } from './format-error';
-import { defaultSubgraphLimits, limitRules, parseOptionsFor, type GraphQLLimits } from './limits';
+import { costLimitPlugin, defaultSubgraphLimits, limitRules, parseOptionsFor, type GraphQLLimits } from './limits';
 import { metricsPlugin } from './metrics-plugin';
 
 export interface SubgraphOptions<TContext extends BaseContext> {
@@ -38,6 +38,8 @@ export function createSubgraphServer<TContext extends BaseContext>(opts: Subgrap
     formatError: createErrorFormatter(opts.logger),
     logger: opts.logger,
     // Inline traces (ftv1) would hand resolver timings to any caller; tracing is OpenTelemetry's job.
-    plugins: [metricsPlugin(opts.metrics), ApolloServerPluginInlineTraceDisabled()],
+    // The cost validation rule counts variables by their defaults; costLimitPlugin checks each
+    // request again with its variables' values.
+    plugins: [metricsPlugin(opts.metrics), ApolloServerPluginInlineTraceDisabled(), costLimitPlugin(limits)],
   });
 }
