@@ -1,4 +1,5 @@
 // The shared HTTP surface on a real socket: body limits, no batching, readiness and metrics.
+import { Agent, request as httpRequest } from 'node:http';
 import pino from 'pino';
 import { createMetrics, createSubgraphServer, Lifecycle, NotFoundError, startHttpServer, anonymousIdentity } from '../src';
 
@@ -103,6 +104,65 @@ test('idle keep-alive connections outlive the clients’ idle timeouts (65 s by 
     await res.text();
     expect(res.headers.get('keep-alive')).toBe('timeout=65');
   } finally {
+    await lifecycle.shutdown('test');
+  }
+});
+
+test('shutdown with keep-alive clients busy: answers say Connection: close, connections close once answered, close() resolves', async () => {
+  const lifecycle = new Lifecycle(logger, 60_000);
+  const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  const http = await startHttpServer({
+    logger,
+    metrics: createMetrics('test_drain'),
+    lifecycle,
+    host: '127.0.0.1',
+    port: 0,
+    maxBodyBytes: 1024,
+    authenticate: async () => anonymousIdentity,
+    routes: {
+      // Answers after a while (headers not sent yet when the shutdown starts).
+      '/slow': async (_req, res) => {
+        await wait(300);
+        res.writeHead(200, { 'content-type': 'text/plain' });
+        res.end('slow');
+      },
+      // Streams: headers are out before the shutdown starts.
+      '/stream': async (_req, res) => {
+        res.writeHead(200, { 'content-type': 'text/plain' });
+        res.write('a');
+        await wait(300);
+        res.end('b');
+      },
+    },
+  });
+  const get = (agent: Agent, path: string) =>
+    new Promise<{ status: number; connection: string | undefined; body: string; socketClosed: Promise<void> }>((resolve, reject) => {
+      const req = httpRequest(`${http.url}${path}`, { agent }, (res) => {
+        let body = '';
+        res.on('data', (c: Buffer) => (body += c.toString()));
+        const socketClosed = new Promise<void>((r) => (res.socket.destroyed ? r() : res.socket.once('close', () => r())));
+        res.on('end', () => resolve({ status: res.statusCode!, connection: res.headers.connection, body, socketClosed }));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+  const agents = [new Agent({ keepAlive: true }), new Agent({ keepAlive: true })];
+  try {
+    // Both connections were used once already (kept alive), then are busy when the shutdown starts.
+    for (const agent of agents) expect((await get(agent, '/healthz')).status).toBe(200);
+    const slow = get(agents[0]!, '/slow');
+    const stream = get(agents[1]!, '/stream');
+    await wait(50);
+    const stopped = lifecycle.shutdown('test').then(() => 'stopped');
+    const answers = await Promise.all([slow, stream]);
+    expect(answers.map(({ status, body }) => ({ status, body }))).toEqual([{ status: 200, body: 'slow' }, { status: 200, body: 'ab' }]);
+    expect(answers[0]!.connection).toBe('close');
+    const closed = await Promise.race([Promise.all(answers.map((a) => a.socketClosed)).then(() => 'closed'), wait(2_000).then(() => 'still open')]);
+    expect(closed).toBe('closed');
+    expect(await Promise.race([stopped, wait(2_000).then(() => 'still stopping')])).toBe('stopped');
+  } finally {
+    http.server.closeAllConnections();
+    for (const agent of agents) agent.destroy();
     await lifecycle.shutdown('test');
   }
 });

@@ -20,6 +20,11 @@ export interface HttpServerOptions<TContext extends BaseContext> {
   maxBodyBytes: number;
   /** Idle keep-alive connections are closed after this long (default 65 s: see HTTP_KEEP_ALIVE_TIMEOUT_MS). */
   keepAliveTimeoutMs?: number;
+  /**
+   * On shutdown, requests in flight get this long to finish (default 5 s, within the lifecycle's
+   * 10 s grace); then every connection still open is closed.
+   */
+  drainTimeoutMs?: number;
   graphql?: { server: ApolloServer<TContext>; context: (req: IncomingMessage, identity: Identity) => Promise<TContext> };
   /** Extra routes by exact path (e.g. a streaming endpoint), answered by their own handlers. */
   routes?: Record<string, RawRoute>;
@@ -43,7 +48,9 @@ export async function startHttpServer<TContext extends BaseContext>(
   opts: HttpServerOptions<TContext>,
 ): Promise<RunningHttpServer> {
   const { logger, metrics, lifecycle } = opts;
+  const drain = new Drain();
   const server = createServer((req, res) => {
+    drain.track(res);
     const started = process.hrtime.bigint();
     const route = routeOf(req.url, opts.routes);
     res.on('finish', () => {
@@ -158,7 +165,7 @@ export async function startHttpServer<TContext extends BaseContext>(
     server.listen(opts.port, opts.host, () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
-  lifecycle.onStop('http server', () => closeServer(server));
+  lifecycle.onStop('http server', () => drain.close(server, opts.drainTimeoutMs ?? 5_000));
   const url = `http://${opts.host}:${port}`;
   logger.info({ url }, 'HTTP server listening');
   return { server, port, url };
@@ -191,9 +198,40 @@ function sendGraphQLError(res: ServerResponse, status: number, message: string, 
   sendJson(res, status, { errors: [{ message, extensions: { code, ...extra } }] });
 }
 
-function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve) => {
-    server.close(() => resolve());
-    server.closeIdleConnections();
-  });
+/**
+ * Stops a server whose clients keep connections alive. `server.close()` alone closes the idle ones
+ * once and then waits for every other connection to end by itself, which a keep-alive client busy
+ * at that moment never does (it sends its next request on it). While draining, every answer says
+ * `Connection: close` and each connection is closed as soon as its answer is done; connections
+ * still busy at the deadline are closed anyway.
+ */
+class Drain {
+  private draining = false;
+  private server: Server | undefined;
+  private readonly inFlight = new Set<ServerResponse>();
+
+  track(res: ServerResponse): void {
+    if (this.draining) res.setHeader('connection', 'close');
+    this.inFlight.add(res);
+    res.on('close', () => {
+      this.inFlight.delete(res);
+      // The answer is done: its connection is idle now (Node has detached the response).
+      if (this.draining) setImmediate(() => this.server?.closeIdleConnections());
+    });
+  }
+
+  close(server: Server, deadlineMs: number): Promise<void> {
+    this.draining = true;
+    this.server = server;
+    for (const res of this.inFlight) if (!res.headersSent) res.setHeader('connection', 'close');
+    return new Promise((resolve) => {
+      const deadline = setTimeout(() => server.closeAllConnections(), deadlineMs);
+      deadline.unref();
+      server.close(() => {
+        clearTimeout(deadline);
+        resolve();
+      });
+      server.closeIdleConnections();
+    });
+  }
 }
