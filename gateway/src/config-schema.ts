@@ -22,7 +22,7 @@ export const configSchema = commonEnv.extend(graphqlLimitsEnv.shape).extend({
   /** An admin key for AUTH_BOOTSTRAP_PROJECT created at start (like Langfuse's LANGFUSE_INIT_*), e.g. from a Kubernetes Secret. */
   AUTH_BOOTSTRAP_API_KEY: z.string().regex(/^llm_[a-z0-9]{12}_[A-Za-z0-9_-]{43}$/, 'must look like llm_<12 lower-case letters or digits>_<43 base64url characters>').optional(),
   AUTH_BOOTSTRAP_PROJECT: z.string().regex(projectIdPattern, 'lower-case letters, digits and -').default('default'),
-  /** JWT bearer tokens: the identity provider's JWKS; unset, only API keys are accepted. */
+  /** JWT bearer tokens: the identity provider's JWKS; unset, only API keys are accepted. Set, AUTH_JWT_ISSUER and AUTH_JWT_AUDIENCE are required. */
   AUTH_JWT_JWKS_URL: url.optional(),
   AUTH_JWT_ISSUER: z.string().min(1).optional(),
   AUTH_JWT_AUDIENCE: z.string().min(1).optional(),
@@ -31,6 +31,13 @@ export const configSchema = commonEnv.extend(graphqlLimitsEnv.shape).extend({
   /** Requests per minute per project and gateway replica; 0 turns the limit off. */
   GATEWAY_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(1_200),
   GATEWAY_RATE_LIMIT_BURST: z.coerce.number().int().positive().default(200),
+}).superRefine((c, ctx) => {
+  // A token is verified against its issuer and audience: without them any token the identity
+  // provider signs (for another application, or another tenant of it) would be accepted.
+  if (c.AUTH_JWT_JWKS_URL === undefined) return;
+  for (const name of ['AUTH_JWT_ISSUER', 'AUTH_JWT_AUDIENCE'] as const) {
+    if (c[name] === undefined) ctx.addIssue({ code: 'custom', path: [name], message: 'required when AUTH_JWT_JWKS_URL is set' });
+  }
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -6,6 +6,7 @@ import { ApolloServer } from '@apollo/server';
 import { ApolloGateway, IntrospectAndCompose } from '@apollo/gateway';
 import {
   ConfigError,
+  costLimitPlugin,
   createErrorFormatter,
   createPgPool,
   createRuntime,
@@ -50,8 +51,9 @@ runMain(async () => {
     jwt: config.AUTH_JWT_JWKS_URL
       ? new JwtVerifier({
           jwksUrl: config.AUTH_JWT_JWKS_URL,
-          issuer: config.AUTH_JWT_ISSUER,
-          audience: config.AUTH_JWT_AUDIENCE,
+          // Both required with AUTH_JWT_JWKS_URL by the config schema (and checked again by the verifier).
+          issuer: config.AUTH_JWT_ISSUER ?? '',
+          audience: config.AUTH_JWT_AUDIENCE ?? '',
           projectClaim: config.AUTH_JWT_PROJECT_CLAIM,
           roleClaim: config.AUTH_JWT_ROLE_CLAIM,
         })
@@ -75,6 +77,8 @@ runMain(async () => {
     introspection: introspectionEnabled(config),
     // Depth, aliases, directives and cost are validation rules; tokens are the parser's limit.
     validationRules: limitRules(limits),
+    // Validation sees no variables: the cost of lists sized by them (`first: $n`) is checked per request.
+    plugins: [costLimitPlugin(limits)],
     parseOptions: parseOptionsFor(limits),
     includeStacktraceInErrorResponses: false,
     // Production strips "Did you mean …" field suggestions and other schema hints from errors.

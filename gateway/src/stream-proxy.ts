@@ -2,7 +2,8 @@
 // Server-Sent Events (/v1/generate/stream). The gateway has authenticated and rate-limited the
 // caller; the request goes on with the caller's signed identity (never the client's own
 // credentials), and the response streams back as it arrives. A client that goes away closes the
-// upstream request, which cancels the generation.
+// upstream request, which cancels the generation; an upstream stream that breaks off closes the
+// client's.
 import { request as httpRequest, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
 import type { Identity, Logger, RawRoute } from '@llmops/platform';
 
@@ -28,8 +29,17 @@ export function streamProxy(opts: StreamProxyOptions): RawRoute {
         res.writeHead(answer.statusCode ?? 502, answerHeaders(answer));
         res.flushHeaders();
         answer.pipe(res);
-        answer.on('end', resolve);
-        answer.on('error', () => resolve());
+        // pipe() never ends the client's answer when the upstream's breaks off (the generation
+        // service crashed or its connection was reset): cut the client's too, so it sees a broken
+        // stream (no final chunk) instead of waiting for events that will never come.
+        answer.on('error', () => undefined); // reported by 'close' below
+        answer.on('close', () => {
+          if (!answer.complete) {
+            opts.logger.warn({ subgraph: opts.subgraph, path: target.pathname }, 'upstream stream broke off; closing the client stream');
+            res.destroy();
+          }
+          resolve();
+        });
       });
       upstream.on('error', (err) => {
         if (!res.headersSent) {

@@ -1,8 +1,8 @@
 // The gateway's streaming route over real sockets: a fake upstream stands in for the generation
 // service's SSE endpoint (the project's own port). Events stream through as they are written,
 // the caller's signed identity replaces the client's credentials, the query string and body go
-// on, a client that disconnects closes the upstream request, and an unreachable upstream is a
-// typed 503.
+// on, a client that disconnects closes the upstream request, an upstream that dies mid-stream
+// closes the client's stream, and an unreachable upstream is a typed 503.
 import { createServer, request as httpRequest, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pino from 'pino';
@@ -120,5 +120,36 @@ test('an unreachable upstream is 503 UNAVAILABLE naming the subgraph', async () 
     expect(await res.json()).toMatchObject({ error: { code: 'UNAVAILABLE', subgraph: 'generation', message: expect.stringMatching(/ECONNREFUSED/) } });
   } finally {
     await gw.lifecycle.shutdown('test done');
+  }
+});
+
+test('an upstream that dies mid-stream closes the client stream (no hang)', async () => {
+  const up = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write('event: text\ndata: {"i":0}\n\n');
+      // The generation service crashes: its connection is cut without the final chunk.
+      setTimeout(() => res.socket?.destroy(), 50);
+    });
+  });
+  const gw = await gatewayTo(await listen(up));
+  try {
+    const outcome = await new Promise<{ received: string; ended: string }>((resolve) => {
+      let received = '';
+      const hang = setTimeout(() => resolve({ received, ended: 'still open after 3 s' }), 3_000);
+      const client = httpRequest(gw.url, { method: 'POST', headers: { 'content-type': 'application/json' } }, (answer) => {
+        answer.on('data', (c: Buffer) => (received += c.toString()));
+        answer.on('end', () => (clearTimeout(hang), resolve({ received, ended: 'ended' })));
+        answer.on('error', () => (clearTimeout(hang), resolve({ received, ended: answer.complete ? 'ended' : 'broken off' })));
+      });
+      client.on('error', () => (clearTimeout(hang), resolve({ received, ended: 'broken off' })));
+      client.end('{}');
+    });
+    // The event that made it is delivered, then the client sees the stream broken off (not a clean end).
+    expect(outcome).toEqual({ received: 'event: text\ndata: {"i":0}\n\n', ended: 'broken off' });
+  } finally {
+    await gw.lifecycle.shutdown('test done');
+    up.close();
   }
 });
