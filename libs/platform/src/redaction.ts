@@ -100,27 +100,38 @@ const maxDepth = 12;
 
 /**
  * A copy of `value` with every string in it masked (object keys are kept): plain objects, arrays
- * and errors (copied as errors of the same class) are walked; other values are kept.
+ * and errors (copied as errors of the same class) are walked; other values are kept. An object met
+ * twice (the same input logged under two keys, a cycle) maps to the same masked copy every time.
  */
-export function redactPiiDeep<T>(value: T, depth = 0, seen = new WeakSet<object>()): T {
+export function redactPiiDeep<T>(value: T, depth = 0, copies = new WeakMap<object, unknown>()): T {
   if (typeof value === 'string') return redactPii(value) as T;
   if (typeof value !== 'object' || value === null || depth > maxDepth) return value;
-  if (seen.has(value)) return value;
-  seen.add(value);
-  if (Array.isArray(value)) return value.map((v) => redactPiiDeep(v, depth + 1, seen)) as T;
+  if (copies.has(value)) return copies.get(value) as T;
+  if (Array.isArray(value)) {
+    const out: unknown[] = [];
+    copies.set(value, out);
+    for (const v of value) out.push(redactPiiDeep(v, depth + 1, copies));
+    return out as T;
+  }
   if (value instanceof Error) {
     // Still an error of the same class (loggers serialise errors specially), with its text masked.
     const copy = Object.create(Object.getPrototypeOf(value) as object) as Error & Record<string, unknown>;
-    for (const [k, v] of Object.entries(value)) copy[k] = redactPiiDeep(v, depth + 1, seen);
+    copies.set(value, copy);
+    // Own enumerable properties, `cause` included when it was assigned as a plain property.
+    for (const [k, v] of Object.entries(value)) copy[k] = redactPiiDeep(v, depth + 1, copies);
     Object.defineProperty(copy, 'message', { value: redactPii(value.message), writable: true, configurable: true });
     Object.defineProperty(copy, 'stack', { value: value.stack && redactPii(value.stack), writable: true, configurable: true });
-    if (value.cause !== undefined) Object.defineProperty(copy, 'cause', { value: redactPiiDeep(value.cause, depth + 1, seen), writable: true, configurable: true });
+    // A cause given as `new Error(msg, { cause })` is not enumerable: masked here, once.
+    if (value.cause !== undefined && !Object.prototype.propertyIsEnumerable.call(value, 'cause')) {
+      Object.defineProperty(copy, 'cause', { value: redactPiiDeep(value.cause, depth + 1, copies), writable: true, configurable: true });
+    }
     return copy as T;
   }
   const proto = Object.getPrototypeOf(value) as unknown;
   if (proto !== Object.prototype && proto !== null) return value;
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) out[k] = redactPiiDeep(v, depth + 1, seen);
+  copies.set(value, out);
+  for (const [k, v] of Object.entries(value)) out[k] = redactPiiDeep(v, depth + 1, copies);
   return out as T;
 }
 

@@ -61,6 +61,31 @@ describe('redactPii', () => {
     expect(out.nested.err.stack).not.toContain('ada@example.com');
     expect(err.message).toBe('bad address ada@example.com');
   });
+
+  test('redactPiiDeep masks a value met twice in every place, and cycles end', () => {
+    const input = { user: 'ada@example.com' };
+    const out = redactPiiDeep({ input, retried: input, list: [input] });
+    expect(out).toEqual({ input: { user: '[email]' }, retried: { user: '[email]' }, list: [{ user: '[email]' }] });
+    expect(out.retried).toBe(out.input);
+    const cyclic: Record<string, unknown> = { mail: 'bob@example.org' };
+    cyclic.self = cyclic;
+    const masked = redactPiiDeep(cyclic);
+    expect(masked).toMatchObject({ mail: '[email]' });
+    expect(masked.self).toBe(masked);
+    expect(cyclic.mail).toBe('bob@example.org');
+  });
+
+  test("redactPiiDeep masks an error's cause, set as a plain property or as an option", () => {
+    const plain = new Error('outer') as Error & { cause?: unknown };
+    plain.cause = { to: 'ada@example.com' };
+    const optioned = new Error('outer', { cause: new Error('inner 203.0.113.9') });
+    const outPlain = redactPiiDeep(plain);
+    expect(outPlain.cause).toEqual({ to: '[email]' });
+    expect(Object.keys(outPlain)).toEqual(['cause']);
+    const outOptioned = redactPiiDeep(optioned);
+    expect((outOptioned.cause as Error).message).toBe('inner [ip]');
+    expect(Object.keys(outOptioned)).toEqual([]);
+  });
 });
 
 function capture(): { stream: Writable; lines: () => Array<Record<string, unknown>>; text: () => string } {
@@ -89,6 +114,15 @@ describe('logger', () => {
     expect(first).toMatchObject({ comment: 'write to [email]', nested: { card: '[card]' }, msg: 'feedback from [email]' });
     expect(second).toMatchObject({ msg: 'cannot reach [ip]', err: { type: 'Error', message: 'cannot reach [ip]' } });
     expect(third).toMatchObject({ msg: 'phone [phone]' });
+  });
+
+  test('with redactPii, an object logged twice in one call is masked both times', () => {
+    const out = capture();
+    const logger = createLogger('test', 'info', { redactPii: true, destination: out.stream });
+    const input = { email: 'ada@example.com' };
+    logger.info({ input, retried: input }, 'retrying');
+    expect(out.text()).not.toContain('ada@example.com');
+    expect(out.lines()[0]).toMatchObject({ input: { email: '[email]' }, retried: { email: '[email]' } });
   });
 
   test('without it (the default), nothing is masked', () => {
@@ -138,6 +172,42 @@ describe('spans', () => {
     expect(done!.attributes).toEqual({ 'user.email': '[email]', count: 3, list: ['[ip]', 'ok'] });
     expect(done!.events[0]!.attributes?.['exception.message']).toBe('no route to [ip]');
     expect(done!.status.message).toBe('card [card] refused');
+    await provider.shutdown();
+  });
+
+  test('personal data in percent-encoded query strings (as the HTTP instrumentation records them) is masked', async () => {
+    const exporter = new InMemorySpanExporter();
+    const provider = new BasicTracerProvider({ spanProcessors: [new RedactingSpanProcessor(), new SimpleSpanProcessor(exporter)] });
+    // What @opentelemetry/instrumentation-http stores: URLSearchParams#toString (`@` is `%40`, a space `+`).
+    const graphql = new URLSearchParams({ query: 'query($v: String) { a(v: $v) }', variables: JSON.stringify({ email: 'ada@example.com', ip: '203.0.113.9' }) }).toString();
+    const stream = new URLSearchParams({ input: 'call me on +44 20 7946 0958', model: 'smollm2' }).toString();
+    expect(graphql).toContain('ada%40example.com');
+    const span = provider.getTracer('t').startSpan('GET', {
+      attributes: {
+        'url.query': graphql,
+        'url.full': `http://gateway:4000/v1/generate/stream?${stream}`,
+        'url.path': '/users/bob%40example.org/profile',
+        plain: '100%25 of a+b',
+      },
+    });
+    span.end();
+    await provider.forceFlush();
+    const [done] = exporter.getFinishedSpans();
+    const attributes = done!.attributes as Record<string, string>;
+    for (const value of Object.values(attributes)) {
+      const decoded = decodeURIComponent(value.replace(/\+/g, ' '));
+      for (const secret of ['ada@example.com', '203.0.113.9', '7946 0958', 'bob@example.org']) expect(decoded).not.toContain(secret);
+    }
+    // Still a query string: the other parameters are kept, the masked ones read as placeholders.
+    const query = new URLSearchParams(attributes['url.query']);
+    expect(query.get('query')).toBe('query($v: String) { a(v: $v) }');
+    expect(JSON.parse(query.get('variables')!)).toEqual({ email: '[email]', ip: '[ip]' });
+    const full = new URL(attributes['url.full']!);
+    expect(full.pathname).toBe('/v1/generate/stream');
+    expect(full.searchParams.get('input')).toBe('call me on [phone]');
+    expect(full.searchParams.get('model')).toBe('smollm2');
+    expect(decodeURIComponent(attributes['url.path']!)).toBe('/users/[email]/profile');
+    expect(attributes.plain).toBe('100%25 of a+b');
     await provider.shutdown();
   });
 });
