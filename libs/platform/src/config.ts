@@ -1,5 +1,7 @@
 // Configuration: one zod schema per program, parsed once at boot. A missing or invalid setting
-// stops the process with exit code 1 and the setting's name.
+// stops the process with exit code 1 and the setting's name. The offending value is printed too
+// (it helps), except for settings named like secrets (…_SECRET, …_KEY, …_PASSWORD, …_TOKEN),
+// and with the credentials of URLs masked.
 import { z } from 'zod';
 
 export class ConfigError extends Error {
@@ -9,6 +11,27 @@ export class ConfigError extends Error {
   }
 }
 
+/**
+ * Settings whose values are never printed: a part of the name (between `_`) that names a secret,
+ * key, password, token or credential (`INTERNAL_AUTH_SECRET`, `OPENAI_BACKEND_API_KEY`,
+ * `KAFKA_SASL_PASSWORD`, `GITHUB_TOKEN`), but not counts of tokens (`GRAPHQL_MAX_TOKENS`).
+ */
+const secretPart = /SECRET|PASSW(?:OR)?D|PASSPHRASE|CREDENTIAL|KEYS?$|TOKEN$/;
+const isSecretName = (name: string) => name.toUpperCase().split(/[_.-]/).some((part) => secretPart.test(part));
+
+/** `value` with the user info of every URL in it masked: `postgres://app:***@db/x`, `https://***@host`. */
+export function maskUrlCredentials(value: string): string {
+  return value.replace(/([A-Za-z][A-Za-z0-9+.-]*:\/\/)([^\s@]*)@/g, (_m, scheme: string, userinfo: string) => {
+    const colon = userinfo.indexOf(':');
+    return `${scheme}${colon > 0 ? `${userinfo.slice(0, colon)}:***` : '***'}@`;
+  });
+}
+
+/** How a problem names the setting's value: never a secret's, URLs without their credentials. */
+function shownValue(name: string, value: string): string {
+  return isSecretName(name) ? ' (value hidden)' : `=${JSON.stringify(maskUrlCredentials(value))}`;
+}
+
 /** Parses `env` with `schema`; throws a ConfigError naming every offending setting. */
 export function parseConfig<S extends z.ZodType>(schema: S, env: Record<string, string | undefined>): z.infer<S> {
   const result = schema.safeParse(env);
@@ -16,8 +39,9 @@ export function parseConfig<S extends z.ZodType>(schema: S, env: Record<string, 
   throw new ConfigError(
     result.error.issues.map((issue) => {
       const name = issue.path.join('.') || '(root)';
-      const value = typeof issue.path[0] === 'string' ? env[issue.path[0]] : undefined;
-      return value === undefined ? `${name}: ${issue.message}` : `${name}=${JSON.stringify(value)}: ${issue.message}`;
+      const key = issue.path[0];
+      const value = typeof key === 'string' ? env[key] : undefined;
+      return value === undefined ? `${name}: ${issue.message}` : `${name}${shownValue(key as string, value)}: ${issue.message}`;
     }),
   );
 }
