@@ -12,7 +12,11 @@ export class Lifecycle {
   private readonly abort = new AbortController();
   private shutdownPromise?: Promise<void>;
 
-  constructor(private readonly logger: Logger, private readonly graceMs = 10_000) {}
+  constructor(
+    private readonly logger: Logger,
+    /** How long shutdown may take in all (SHUTDOWN_GRACE_MS) before the process exits anyway. */
+    readonly graceMs = 10_000,
+  ) {}
 
   /** Aborted when shutdown begins: background loops watch it. */
   get signal(): AbortSignal {

@@ -1,7 +1,8 @@
-// gRPC client helper: every call carries a deadline; retries with backoff happen only on
-// UNAVAILABLE and only when the caller declares the method idempotent; a caller's signal cancels
-// the call on the wire, so the server stops working on it.
-import { Metadata, status, type CallOptions, type ClientUnaryCall, type ServiceError } from '@grpc/grpc-js';
+// gRPC client helper: every call carries a deadline, one for the whole call, retries included;
+// retries with backoff happen only on UNAVAILABLE and only when the caller declares the method
+// idempotent; a caller's signal cancels the call on the wire, so the server stops working on it.
+// `grpcClientOptions` are the channel options peers' clients are built with.
+import { Metadata, status, type CallOptions, type ChannelOptions, type ClientUnaryCall, type ServiceError } from '@grpc/grpc-js';
 import { retryWithBackoff } from '../retry';
 import { outgoingIdentityHeaders } from '../identity/internal-auth';
 
@@ -12,7 +13,19 @@ type UnaryMethod<Req, Res> = (
   callback: (error: ServiceError | null, response: Res) => void,
 ) => ClientUnaryCall;
 
+/**
+ * Channel options for clients of peer services (`new XServiceClient(address, credentials, grpcClientOptions())`),
+ * plus `extra`. Round-robin load balancing: the channel keeps a connection to every address its
+ * target resolves to and spreads calls over them, so with `dns:///<name>-grpc:<port>` against a
+ * headless Service every pod gets calls (grpc-js's default, pick_first, keeps one connection to
+ * one pod). For a target with one address it changes nothing.
+ */
+export function grpcClientOptions(extra: ChannelOptions = {}): ChannelOptions {
+  return { 'grpc.service_config': JSON.stringify({ loadBalancingConfig: [{ round_robin: {} }] }), ...extra };
+}
+
 export interface CallPolicy {
+  /** Time for the whole call: every attempt and every pause between retries. */
   deadlineMs: number;
   /** Retry on UNAVAILABLE (at most `maxAttempts` in all). Only for idempotent methods. */
   idempotent?: boolean;
@@ -32,9 +45,20 @@ export function outgoingMetadata(metadata?: Metadata): Metadata {
   return out;
 }
 
-export function callUnary<Req, Res>(method: UnaryMethod<Req, Res>, request: Req, policy: CallPolicy): Promise<Res> {
+/** The error of a call whose deadline passed between attempts, shaped as grpc-js reports one. */
+function deadlineExceeded(): ServiceError {
+  return Object.assign(new Error(`${status.DEADLINE_EXCEEDED} DEADLINE_EXCEEDED: Deadline exceeded`), {
+    code: status.DEADLINE_EXCEEDED,
+    details: 'Deadline exceeded',
+    metadata: new Metadata(),
+  });
+}
+
+export async function callUnary<Req, Res>(method: UnaryMethod<Req, Res>, request: Req, policy: CallPolicy): Promise<Res> {
   const metadata = outgoingMetadata(policy.metadata);
   const { signal } = policy;
+  // One absolute deadline for the call: a retry gets what is left, not a fresh deadlineMs.
+  const deadline = Date.now() + policy.deadlineMs;
   const attempt = () =>
     new Promise<Res>((resolve, reject) => {
       if (signal?.aborted) return reject(signal.reason as Error);
@@ -42,7 +66,7 @@ export function callUnary<Req, Res>(method: UnaryMethod<Req, Res>, request: Req,
         call.cancel();
         reject(signal!.reason as Error);
       };
-      const call = method(request, metadata, { deadline: Date.now() + policy.deadlineMs }, (err, res) => {
+      const call = method(request, metadata, { deadline }, (err, res) => {
         signal?.removeEventListener('abort', onAbort);
         if (err) reject(err);
         else resolve(res);
@@ -50,11 +74,23 @@ export function callUnary<Req, Res>(method: UnaryMethod<Req, Res>, request: Req,
       signal?.addEventListener('abort', onAbort, { once: true });
     });
   if (!policy.idempotent) return attempt();
-  return retryWithBackoff(attempt, {
-    maxAttempts: policy.maxAttempts ?? 3,
-    initialMs: 50,
-    maxMs: 1_000,
-    signal,
-    retryIf: (err) => (err as ServiceError).code === status.UNAVAILABLE,
-  });
+  // Stops the pause before a retry when the deadline passes (with DEADLINE_EXCEEDED) or the
+  // caller's signal aborts (with its reason).
+  const stop = new AbortController();
+  const onCallerAbort = () => stop.abort(signal!.reason);
+  if (signal?.aborted) onCallerAbort();
+  else signal?.addEventListener('abort', onCallerAbort, { once: true });
+  const timer = setTimeout(() => stop.abort(deadlineExceeded()), Math.max(0, deadline - Date.now()));
+  try {
+    return await retryWithBackoff(attempt, {
+      maxAttempts: policy.maxAttempts ?? 3,
+      initialMs: 50,
+      maxMs: 1_000,
+      signal: stop.signal,
+      retryIf: (err) => (err as ServiceError).code === status.UNAVAILABLE && Date.now() < deadline,
+    });
+  } finally {
+    clearTimeout(timer);
+    signal?.removeEventListener('abort', onCallerAbort);
+  }
 }

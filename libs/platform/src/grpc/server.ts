@@ -35,13 +35,31 @@ export interface GrpcServerOptions {
   maxMessageBytes?: number;
 }
 
+/**
+ * Whether a call's deadline has passed when it is cancelled. The client cancels its side when its
+ * deadline fires, which can reach the server a little before the server's own timer (set from the
+ * grpc-timeout header when the call arrived), hence the allowance.
+ */
+function deadlinePassed(deadline: Date | number, allowanceMs = 100): boolean {
+  const at = deadline instanceof Date ? deadline.getTime() : deadline;
+  return Number.isFinite(at) && Date.now() >= at - allowanceMs;
+}
+
 export class GrpcServer {
   readonly health = new HealthService();
   private readonly server: Server;
 
   constructor(private readonly opts: GrpcServerOptions) {
     const max = opts.maxMessageBytes ?? 4 * 1024 * 1024;
-    this.server = new Server({ 'grpc.max_receive_message_length': max, 'grpc.max_send_message_length': max });
+    this.server = new Server({
+      'grpc.max_receive_message_length': max,
+      'grpc.max_send_message_length': max,
+      // Clients balance calls over the addresses a name resolved to when they connected
+      // (grpcClientOptions, the chart's headless Services); closing each connection after 5 minutes
+      // (calls in flight get 2 more) makes them resolve again and find pods added since.
+      'grpc.max_connection_age_ms': 300_000,
+      'grpc.max_connection_age_grace_ms': 120_000,
+    });
     this.server.addService(health.HealthService, this.health.implementation);
     this.health.setStatus('', true);
   }
@@ -73,21 +91,33 @@ export class GrpcServer {
     return (call, callback) => {
       const end = metrics.grpcServerHandling.startTimer({ grpc_service: service, grpc_method: method });
       const abort = new AbortController();
-      call.on('cancelled', () => abort.abort());
       let answered = false;
+      // Set when the caller went away before the answer: its deadline passed or it cancelled.
+      let cancelled: status.CANCELLED | status.DEADLINE_EXCEEDED | undefined;
+      call.on('cancelled', () => {
+        if (!answered) cancelled = deadlinePassed(call.getDeadline()) ? status.DEADLINE_EXCEEDED : status.CANCELLED;
+        abort.abort();
+      });
       const answer = (code: status, fn: () => void) => {
         if (answered) return;
         answered = true;
         end({ grpc_code: status[code] });
         fn();
       };
+      // Whatever the handler does once its caller is gone (typically an AbortError) reaches no one:
+      // the call is recorded with the caller's reason, and it is no handler failure.
+      const answerCancelled = (code: status.CANCELLED | status.DEADLINE_EXCEEDED, err?: unknown) => {
+        logger.debug({ err, service, method, grpc_code: status[code] }, 'gRPC call ended before its answer');
+        answer(code, () => callback({ code, details: code === status.CANCELLED ? 'Cancelled by the client' : 'Deadline exceeded' }));
+      };
       const run = async () => {
         const identity = this.authorize(call.metadata, role, `${service}.${method}`);
         return runAs(identity, () => handler(call.request, { metadata: call.metadata, identity, signal: abort.signal }));
       };
       run().then(
-        (response) => answer(status.OK, () => callback(null, response)),
+        (response) => (cancelled !== undefined ? answerCancelled(cancelled) : answer(status.OK, () => callback(null, response))),
         (err: unknown) => {
+          if (cancelled !== undefined) return answerCancelled(cancelled, err);
           const serviceError = toServiceError(err);
           if (serviceError.code === status.INTERNAL) logger.error({ err, service, method }, 'gRPC handler failed');
           answer(serviceError.code ?? status.INTERNAL, () => callback(serviceError));
@@ -101,16 +131,17 @@ export class GrpcServer {
     const bound = await new Promise<number>((resolve, reject) =>
       this.server.bindAsync(`${host}:${port}`, ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
     );
-    lifecycle.onStop('grpc server', () => this.stop());
+    // Calls in flight may finish within the shutdown grace (less a margin for the stops after this one).
+    lifecycle.onStop('grpc server', () => this.stop(Math.max(5_000, lifecycle.graceMs - 5_000)));
     logger.info({ address: `${host}:${bound}` }, 'gRPC server listening');
     return bound;
   }
 
-  private stop(): Promise<void> {
+  private stop(drainMs: number): Promise<void> {
     this.health.setAllNotServing();
     this.health.endWatches();
     return new Promise((resolve) => {
-      const force = setTimeout(() => this.server.forceShutdown(), 5_000);
+      const force = setTimeout(() => this.server.forceShutdown(), drainMs);
       this.server.tryShutdown(() => {
         clearTimeout(force);
         resolve();

@@ -3,7 +3,7 @@
 // service yet. GetGeneration is a read: retried on UNAVAILABLE under the platform's call policy.
 import { credentials, status, type ServiceError } from '@grpc/grpc-js';
 import { generationV1 } from '@llmops/contracts';
-import { callUnary, UnavailableError } from '@llmops/platform';
+import { callUnary, grpcClientOptions, UnavailableError } from '@llmops/platform';
 import type { GenerationFact } from '../domain/feedback/model';
 import type { GenerationLookup } from '../domain/feedback/ports';
 
@@ -37,7 +37,7 @@ export class GrpcGenerationLookup implements GenerationLookup {
     address: string,
     private readonly deadlineMs: number,
   ) {
-    this.client = new generationV1.GeneratorServiceClient(address, credentials.createInsecure());
+    this.client = new generationV1.GeneratorServiceClient(address, credentials.createInsecure(), grpcClientOptions());
   }
 
   async find(generationId: string): Promise<GenerationFact | null> {

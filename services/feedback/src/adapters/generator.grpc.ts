@@ -5,7 +5,7 @@ import { generationV1, promptRegistryV1 } from '@llmops/contracts';
 import { PeerServiceError } from '../domain/evaluation/errors';
 import type { GenerationParameters, PromptRef } from '../domain/evaluation/model';
 import type { GeneratedText, Generator } from '../domain/evaluation/ports';
-import { callPeer } from '@llmops/platform';
+import { callPeer, grpcClientOptions } from '@llmops/platform';
 
 const toRef = (p: PromptRef): promptRegistryV1.PromptVersionRef => ({
   promptName: p.name,
@@ -21,7 +21,7 @@ export class GrpcGenerator implements Generator {
   private readonly client: generationV1.GeneratorServiceClient;
 
   constructor(address: string, private readonly deadlineMs: number) {
-    this.client = new generationV1.GeneratorServiceClient(address, credentials.createInsecure());
+    this.client = new generationV1.GeneratorServiceClient(address, credentials.createInsecure(), grpcClientOptions());
   }
 
   async generate(prompt: PromptRef, variables: Record<string, unknown>, parameters: GenerationParameters, signal: AbortSignal): Promise<GeneratedText> {

@@ -2,13 +2,13 @@
 import { credentials } from '@grpc/grpc-js';
 import { encoderV1, unpackFloat32LE } from '@llmops/contracts';
 import type { Embedder } from '../domain/pipeline-service';
-import { callPeer } from '@llmops/platform';
+import { callPeer, grpcClientOptions } from '@llmops/platform';
 
 export class GrpcEmbedder implements Embedder {
   private readonly client: encoderV1.EncoderServiceClient;
 
   constructor(address: string, private readonly deadlineMs = 10_000) {
-    this.client = new encoderV1.EncoderServiceClient(address, credentials.createInsecure());
+    this.client = new encoderV1.EncoderServiceClient(address, credentials.createInsecure(), grpcClientOptions());
   }
 
   async embed(texts: string[], model: string | null, signal: AbortSignal): Promise<number[][]> {

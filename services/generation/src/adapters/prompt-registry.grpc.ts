@@ -4,7 +4,7 @@ import { promptRegistryV1 as pb } from '@llmops/contracts';
 import type { ChatMessage, ChatRole, VersionSelector } from '../domain/model';
 import type { PromptRegistry, RenderedVersion, VersionInfo } from '../domain/ports';
 import { untrustedInputMetadataKey } from '../domain/untrusted-data';
-import { callPeer } from '@llmops/platform';
+import { callPeer, grpcClientOptions } from '@llmops/platform';
 
 const dependency = 'prompt-registry';
 
@@ -12,7 +12,7 @@ export class GrpcPromptRegistry implements PromptRegistry {
   private readonly client: pb.PromptRegistryServiceClient;
 
   constructor(address: string, private readonly deadlineMs = 5_000) {
-    this.client = new pb.PromptRegistryServiceClient(address, credentials.createInsecure());
+    this.client = new pb.PromptRegistryServiceClient(address, credentials.createInsecure(), grpcClientOptions());
   }
 
   async getVersion(promptName: string, selector: VersionSelector, signal: AbortSignal): Promise<VersionInfo> {

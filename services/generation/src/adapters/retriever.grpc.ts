@@ -1,6 +1,6 @@
 // The retrieval service through its gRPC API (RetrieverService.Search), for augmentation steps.
 import { credentials } from '@grpc/grpc-js';
-import { UnavailableError, callPeer } from '@llmops/platform';
+import { callPeer, grpcClientOptions, UnavailableError } from '@llmops/platform';
 import { retrievalV1 as pb } from '@llmops/contracts';
 import { AugmentationUnavailableError } from '../domain/errors';
 import type { RetrievedDocument, Retriever } from '../domain/ports';
@@ -9,7 +9,7 @@ export class GrpcRetriever implements Retriever {
   private readonly client: pb.RetrieverServiceClient;
 
   constructor(address: string, private readonly deadlineMs = 10_000) {
-    this.client = new pb.RetrieverServiceClient(address, credentials.createInsecure());
+    this.client = new pb.RetrieverServiceClient(address, credentials.createInsecure(), grpcClientOptions());
   }
 
   async search(collection: string, query: string, k: number, signal: AbortSignal): Promise<RetrievedDocument[]> {

@@ -1,6 +1,6 @@
 import { credentials } from '@grpc/grpc-js';
 import { encoderV1, unpackFloat32LE } from '@llmops/contracts';
-import { callUnary, UnavailableError } from '@llmops/platform';
+import { callUnary, grpcClientOptions, UnavailableError } from '@llmops/platform';
 import type { PromptEmbedder } from '../domain/similarity';
 
 /** Embeds prompt texts through the encoder service's gRPC API. */
@@ -8,7 +8,7 @@ export class GrpcPromptEmbedder implements PromptEmbedder {
   private readonly client: encoderV1.EncoderServiceClient;
 
   constructor(address: string, private readonly model: string, private readonly deadlineMs = 10_000) {
-    this.client = new encoderV1.EncoderServiceClient(address, credentials.createInsecure());
+    this.client = new encoderV1.EncoderServiceClient(address, credentials.createInsecure(), grpcClientOptions());
   }
 
   async embed(texts: string[], inputType: 'QUERY' | 'DOCUMENT') {

@@ -1,7 +1,7 @@
 // The encoder's gRPC API (llmops.encoder.v1.EncoderService/Embed) behind the Embedder port.
 import { credentials, status, type ServiceError } from '@grpc/grpc-js';
 import { encoderV1, unpackFloat32LE } from '@llmops/contracts';
-import { callUnary, InputError, UnavailableError } from '@llmops/platform';
+import { callUnary, grpcClientOptions, InputError, UnavailableError } from '@llmops/platform';
 import type { EmbedPriority, Embedder, Embeddings, InputType } from '../domain/ports';
 import { EncoderRejection, UnknownReferenceError } from '../domain/errors';
 
@@ -12,10 +12,10 @@ export class GrpcEmbedder implements Embedder {
     address: string,
     private readonly deadlineMs: number,
   ) {
-    this.client = new encoderV1.EncoderServiceClient(address, credentials.createInsecure(), {
+    this.client = new encoderV1.EncoderServiceClient(address, credentials.createInsecure(), grpcClientOptions({
       'grpc.max_receive_message_length': 64 * 1024 * 1024,
       'grpc.max_send_message_length': 64 * 1024 * 1024,
-    });
+    }));
   }
 
   async embed(model: string | null, inputType: InputType, texts: string[], signal?: AbortSignal, priority: EmbedPriority = 'interactive'): Promise<Embeddings> {

@@ -3,7 +3,7 @@
 // is UnavailableError('generation').
 import { credentials, status, type ServiceError } from '@grpc/grpc-js';
 import { generationV1 } from '@llmops/contracts';
-import { callUnary, InputError, UnavailableError } from '@llmops/platform';
+import { callUnary, grpcClientOptions, InputError, UnavailableError } from '@llmops/platform';
 import type { HypotheticalDocumentWriter } from '../domain/ports';
 import { HydeUnavailableError } from '../domain/errors';
 
@@ -22,7 +22,7 @@ export class GrpcHypotheticalDocumentWriter implements HypotheticalDocumentWrite
     address: string,
     private readonly opts: HydeGenerationOptions,
   ) {
-    this.client = new generationV1.GeneratorServiceClient(address, credentials.createInsecure());
+    this.client = new generationV1.GeneratorServiceClient(address, credentials.createInsecure(), grpcClientOptions());
   }
 
   async write(query: string, count: number): Promise<string[]> {
