@@ -1,5 +1,5 @@
 // Generation's business errors. Each is a DomainError, so every transport maps its code once.
-import { DomainError, InputError } from '@llmops/platform';
+import { DomainError, InputError, UnavailableError, isConnectionError } from '@llmops/platform';
 
 /** The model name is not routed to any backend. */
 export class UnknownModelError extends DomainError {
@@ -53,6 +53,17 @@ export class GenerationFailedError extends DomainError {
   constructor(cause: unknown) {
     super('generation failed', {}, { cause });
   }
+}
+
+/**
+ * Any error as the domain error a call ends with: domain errors as they are, PostgreSQL out of
+ * reach (the token budget, the session, the records) as UNAVAILABLE, which clients may retry, and
+ * anything else as GenerationFailedError. The backends and peers answer domain errors already.
+ */
+export function toDomainError(err: unknown): DomainError {
+  if (err instanceof DomainError) return err;
+  if (isConnectionError(err)) return new UnavailableError('postgresql', { cause: err });
+  return new GenerationFailedError(err);
 }
 
 /** A version with augmentation steps cannot be rendered without the retrieval service. */

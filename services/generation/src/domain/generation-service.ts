@@ -1,7 +1,7 @@
 // The generate use case: render the prompt (registered, with its augmentation steps, or inline),
 // route to a backend, run the model within the deadline (a fallback backend takes over when the
 // routed one is unavailable), and record every call, failed ones included, as a Generation.
-import { DomainError, InputError, UnavailableError, isConnectionError } from '@llmops/platform';
+import { DomainError, InputError, UnavailableError } from '@llmops/platform';
 import type { ChatMessage, Generation, GenerationParameters, GenerateRequest, InlinePrompt, Page } from './model';
 import type { GenerationStore, ModelBackend, PromptRegistry, RenderedVersion, RetrievedDocument, Retriever, VersionInfo } from './ports';
 import type { ConversationMemory } from './memory';
@@ -15,9 +15,9 @@ import {
   AugmentationUnavailableError,
   BackendUnavailableError,
   GenerationCancelledError,
-  GenerationFailedError,
   GenerationTimeoutError,
   PromptTooLongError,
+  toDomainError,
 } from './errors';
 
 export type GenerationEvent =
@@ -442,14 +442,6 @@ export class GenerationService {
   private elapsed(started: number): number {
     return Math.max(0, Math.round(this.now() - started));
   }
-}
-
-function toDomainError(err: unknown): DomainError {
-  if (err instanceof DomainError) return err;
-  // The backends and peers answer DomainErrors: an unreachable server here is the database
-  // (the token budget, the session), which clients may retry.
-  if (isConnectionError(err)) return new UnavailableError('postgresql', { cause: err });
-  return new GenerationFailedError(err);
 }
 
 /** Throws PromptTooLongError when the prompt and its completion do not fit the model; returns the prompt's tokens when countable. */

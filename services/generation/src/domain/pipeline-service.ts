@@ -2,7 +2,7 @@
 // from has succeeded, so independent branches run concurrently; a failed node skips what depends
 // on it. Each run is recorded as a PipelineRun with every node's input, output, timing and error.
 // A run that was cancelled or ran past its deadline before every node ran is FAILED.
-import { ConflictError, DomainError, InputError, NotFoundError, UnavailableError, isConnectionError } from '@llmops/platform';
+import { ConflictError, DomainError, InputError, NotFoundError, UnavailableError } from '@llmops/platform';
 import type { GenerationService } from './generation-service';
 import type { GenerationError } from './model';
 import { nodeOutputs, type NewPipeline, type NodeRun, type Pipeline, type PipelineNode, type PipelineRun } from './pipeline-model';
@@ -10,7 +10,7 @@ import { parseRef, validatePipeline } from './pipeline-validation';
 import type { PromptRegistry, Retriever } from './ports';
 import type { ModelRouter } from './router';
 import { renderTemplate } from './template';
-import { GenerationFailedError } from './errors';
+import { toDomainError } from './errors';
 import { deadlineSignal, linkSignals } from './signals';
 
 export interface PipelineStore {
@@ -251,13 +251,6 @@ export class PipelineService {
 const asText = (v: unknown): string => (typeof v === 'string' ? v : JSON.stringify(v));
 
 function toError(err: unknown, signal: AbortSignal): GenerationError {
-  const e =
-    err instanceof DomainError
-      ? err
-      : signal.aborted
-        ? new UnavailableError('pipeline deadline')
-        : isConnectionError(err)
-          ? new UnavailableError('postgresql', { cause: err })
-          : new GenerationFailedError(err);
+  const e = !(err instanceof DomainError) && signal.aborted ? new UnavailableError('pipeline deadline') : toDomainError(err);
   return { code: e.code, message: e.message, details: { ...e.details } };
 }
