@@ -13,8 +13,14 @@ export const configSchema = commonEnv.extend(graphqlLimitsEnv.shape).extend({
   ENCODER_URL: url.default('http://127.0.0.1:4003/graphql'),
   RETRIEVAL_URL: url.default('http://127.0.0.1:4004/graphql'),
   FEEDBACK_URL: url.default('http://127.0.0.1:4005/graphql'),
-  /** A subgraph that has not answered by then is UNAVAILABLE (reason TIMEOUT); 0: no limit. Below the HTTP server's 60 s request timeout. */
-  GATEWAY_SUBGRAPH_TIMEOUT_MS: z.coerce.number().int().min(0).max(59_000).default(55_000),
+  /**
+   * A subgraph that has not answered by then is UNAVAILABLE (reason TIMEOUT); 0: no limit. Longer
+   * than the subgraphs' own deadlines, so that their typed errors reach the client: retrieval's
+   * HyDE writes hypothetical documents for up to HYDE_DEADLINE_MS (60 s).
+   */
+  GATEWAY_SUBGRAPH_TIMEOUT_MS: z.coerce.number().int().min(0).default(70_000),
+  /** The same for the generation subgraph: `runPipeline` runs for up to PIPELINE_TIMEOUT_MS (300 s), `generate` GENERATION_TIMEOUT_MS (120 s). */
+  GATEWAY_GENERATION_TIMEOUT_MS: z.coerce.number().int().min(0).default(310_000),
   /** Projects and API keys live in its `identity` schema. */
   DATABASE_URL: z.string().min(1),
   /** How long a verified API key is trusted without asking PostgreSQL again (a revocation takes effect within it). */
@@ -41,3 +47,8 @@ export const configSchema = commonEnv.extend(graphqlLimitsEnv.shape).extend({
 });
 
 export type Config = z.infer<typeof configSchema>;
+
+/** How long the gateway waits for a subgraph's answer (see GATEWAY_SUBGRAPH_TIMEOUT_MS). */
+export function subgraphTimeoutMs(config: Pick<Config, 'GATEWAY_SUBGRAPH_TIMEOUT_MS' | 'GATEWAY_GENERATION_TIMEOUT_MS'>, subgraph: string): number {
+  return subgraph === 'generation' ? config.GATEWAY_GENERATION_TIMEOUT_MS : config.GATEWAY_SUBGRAPH_TIMEOUT_MS;
+}

@@ -19,6 +19,7 @@ import {
   startHttpServer,
 } from '@llmops/platform';
 import { config } from './config';
+import { subgraphTimeoutMs } from './config-schema';
 import { SubgraphSource } from './subgraph-source';
 import { streamProxy } from './stream-proxy';
 import { subgraphs, supergraphFile, type SubgraphName } from './subgraphs';
@@ -65,7 +66,7 @@ runMain(async () => {
   const gateway = new ApolloGateway({
     logger,
     buildService: ({ name, url }) =>
-      new SubgraphSource(name, urls[name as SubgraphName] ?? url ?? '', (context) => runtime.auth.outgoing(context.identity), config.GATEWAY_SUBGRAPH_TIMEOUT_MS),
+      new SubgraphSource(name, urls[name as SubgraphName] ?? url ?? '', (context) => runtime.auth.outgoing(context.identity), subgraphTimeoutMs(config, name)),
     ...(config.SUPERGRAPH_MODE === 'introspect'
       ? { supergraphSdl: new IntrospectAndCompose({ subgraphs: subgraphs.map((s) => ({ name: s.name, url: urls[s.name] })) }) }
       : { supergraphSdl: readFileSync(supergraphFile, 'utf8') }),

@@ -16,7 +16,7 @@ import type { IService } from 'kubernetes-models/v1/Service';
 import { parse } from 'yaml';
 import { subgraphs } from '../../gateway/src/subgraphs';
 import { InternalAuth } from '@llmops/platform';
-import { configSchema as gatewayConfig } from '../../gateway/src/config-schema';
+import { configSchema as gatewayConfig, subgraphTimeoutMs } from '../../gateway/src/config-schema';
 import { configSchema as encoderConfig } from '../../services/encoder/src/config-schema';
 import { configSchema as feedbackConfig } from '../../services/feedback/src/config-schema';
 import { configSchema as generationConfig } from '../../services/generation/src/config-schema';
@@ -244,12 +244,13 @@ describe.each(Object.keys(variants) as Variant[])('chart rendered with the %s va
     }
   });
 
-  test('generation, encoder and retrieval drain for as long as the deadlines of their calls in flight', () => {
+  test('the gateway, generation, encoder and retrieval drain for as long as the deadlines of their calls in flight', () => {
     const generation = generationConfig.parse(programEnv(objects(), 'generation'));
     const retrieval = retrievalConfig.parse(programEnv(objects(), 'retrieval'));
     const deadlines: Record<string, number> = {
-      // A generation call, rendering and queueing included.
+      // A generation call, rendering and queueing included, which the gateway proxies.
       generation: generation.GENERATION_TIMEOUT_MS,
+      gateway: generation.GENERATION_TIMEOUT_MS,
       // The encoder serves ingestion batches with retrieval's deadline; retrieval waits on them.
       encoder: retrieval.INGEST_ENCODER_DEADLINE_MS,
       retrieval: retrieval.INGEST_ENCODER_DEADLINE_MS,
@@ -258,6 +259,14 @@ describe.each(Object.keys(variants) as Variant[])('chart rendered with the %s va
       const graceMs = Number(programEnv(objects(), name)['SHUTDOWN_GRACE_MS']);
       expect({ name, covered: graceMs >= deadlineMs }).toEqual({ name, covered: true });
     }
+  });
+
+  test('the gateway waits for a subgraph longer than its deadlines, so that its typed error reaches the client', () => {
+    const gateway = gatewayConfig.parse(programEnv(objects(), 'gateway'));
+    const generation = generationConfig.parse(programEnv(objects(), 'generation'));
+    const retrieval = retrievalConfig.parse(programEnv(objects(), 'retrieval'));
+    expect(subgraphTimeoutMs(gateway, 'generation')).toBeGreaterThan(Math.max(generation.PIPELINE_TIMEOUT_MS, generation.GENERATION_TIMEOUT_MS));
+    expect(subgraphTimeoutMs(gateway, 'retrieval')).toBeGreaterThan(retrieval.HYDE_DEADLINE_MS);
   });
 
   test("gRPC peers are addressed at the peer's headless Service, on the port its pods listen on", () => {
@@ -401,8 +410,12 @@ describe('Ingress', () => {
     }
     const annotations = ofKind<IIngress>(renderVariant('production'), 'Ingress')[0]!.metadata!.annotations!;
     expect(annotations['nginx.ingress.kubernetes.io/proxy-buffering']).toBe('off');
-    // Longer than a generation may stream (GENERATION_TIMEOUT_MS).
-    expect(Number(annotations['nginx.ingress.kubernetes.io/proxy-read-timeout']) * 1000).toBeGreaterThan(generationConfig.parse(programEnv(renderVariant('production'), 'generation')).GENERATION_TIMEOUT_MS);
+    // Longer than a generation may stream (GENERATION_TIMEOUT_MS) and the gateway waits for generation (a pipeline run).
+    const production = renderVariant('production');
+    const waits = [generationConfig.parse(programEnv(production, 'generation')).GENERATION_TIMEOUT_MS, subgraphTimeoutMs(gatewayConfig.parse(programEnv(production, 'gateway')), 'generation')];
+    for (const header of ['proxy-read-timeout', 'proxy-send-timeout']) {
+      expect(Number(annotations[`nginx.ingress.kubernetes.io/${header}`]) * 1000).toBeGreaterThan(Math.max(...waits));
+    }
   });
 });
 

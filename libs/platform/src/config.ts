@@ -87,6 +87,7 @@ export const commonEnv = z.object({
    * that connection, which the client sees as a reset ("fetch failed: other side closed").
    */
   HTTP_KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().positive().default(65_000),
+  /** How long shutdown may take; the servers let requests and calls in flight run until 5 s before its end. */
   SHUTDOWN_GRACE_MS: z.coerce.number().int().positive().default(10_000),
   /** Refuse requests without a valid identity; default: on in production (see identity/internal-auth.ts). */
   AUTH_REQUIRED: z

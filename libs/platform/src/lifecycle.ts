@@ -11,6 +11,7 @@ export class Lifecycle {
   private readonly checks = new Map<string, () => string | null>();
   private readonly abort = new AbortController();
   private shutdownPromise?: Promise<void>;
+  private shutdownStartedAt: number | undefined;
 
   constructor(
     private readonly logger: Logger,
@@ -25,6 +26,16 @@ export class Lifecycle {
 
   get draining(): boolean {
     return this.abort.signal.aborted;
+  }
+
+  /**
+   * How long a server stopping now may let its calls in flight run: until `marginMs` before the
+   * grace ends, counted from the start of the shutdown (servers stop one after another, and what
+   * stops after them needs the margin), and at least 1 s.
+   */
+  drainBudgetMs(marginMs = 5_000): number {
+    const elapsed = this.shutdownStartedAt === undefined ? 0 : Date.now() - this.shutdownStartedAt;
+    return Math.max(1_000, this.graceMs - marginMs - elapsed);
   }
 
   onStop(name: string, stop: Stop): void {
@@ -78,6 +89,7 @@ export class Lifecycle {
   shutdown(reason: string): Promise<void> {
     this.shutdownPromise ??= (async () => {
       this.logger.info({ reason }, 'shutting down');
+      this.shutdownStartedAt = Date.now();
       this.abort.abort();
       const deadline = setTimeout(() => {
         this.logger.error({ graceMs: this.graceMs }, 'shutdown exceeded its grace period; exiting');

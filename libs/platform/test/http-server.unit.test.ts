@@ -1,7 +1,7 @@
 // The shared HTTP surface on a real socket: body limits, no batching, readiness and metrics.
 import { Agent, request as httpRequest } from 'node:http';
 import pino from 'pino';
-import { createMetrics, createSubgraphServer, Lifecycle, NotFoundError, startHttpServer, anonymousIdentity } from '../src';
+import { createMetrics, createSubgraphServer, Lifecycle, NotFoundError, startHttpServer, anonymousIdentity, type RawRoute } from '../src';
 
 const logger = pino({ level: 'silent' });
 
@@ -26,6 +26,10 @@ async function start() {
   const http = await startHttpServer({ logger, metrics, lifecycle, host: '127.0.0.1', port: 0, maxBodyBytes: 1024, authenticate: async () => anonymousIdentity, graphql: { server, context: async () => ({}) } });
   return { lifecycle, url: http.url };
 }
+
+/** A server of raw routes only, stopped by `lifecycle`. */
+const startRoutes = (lifecycle: Lifecycle, metricsPrefix: string, routes: Record<string, RawRoute>) =>
+  startHttpServer({ logger, metrics: createMetrics(metricsPrefix), lifecycle, host: '127.0.0.1', port: 0, maxBodyBytes: 1024, authenticate: async () => anonymousIdentity, routes });
 
 const post = (url: string, body: unknown) =>
   fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
@@ -108,31 +112,62 @@ test('idle keep-alive connections outlive the clients’ idle timeouts (65 s by 
   }
 });
 
+test('requests in flight run on through the shutdown for the grace less 5 s (a generation may take minutes), then are cut', async () => {
+  // Grace 11.5 s: 6.5 s to drain. A 6 s answer finishes (a fixed 5 s cut it before), a 9 s one is cut.
+  const lifecycle = new Lifecycle(logger, 11_500);
+  const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  const http = await startRoutes(lifecycle, 'test_drain_budget', {
+    '/wait': async (req, res) => {
+      const ms = Number(new URL(req.url!, 'http://x').searchParams.get('ms'));
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.write('started;');
+      await Promise.race([wait(ms), new Promise((r) => res.once('close', r))]);
+      if (!res.destroyed) res.end('done');
+    },
+  });
+  const get = (ms: number) =>
+    new Promise<string>((resolve) => {
+      const req = httpRequest(`${http.url}/wait?ms=${ms}`, (res) => {
+        let body = '';
+        res.on('data', (c: Buffer) => (body += c.toString()));
+        res.on('end', () => resolve(body));
+        res.on('error', () => resolve(`${body}cut`));
+        res.on('aborted', () => resolve(`${body}cut`));
+      });
+      req.on('error', () => resolve('cut'));
+      req.end();
+    });
+  try {
+    const six = get(6_000);
+    const nine = get(9_000);
+    await wait(100);
+    const started = Date.now();
+    await lifecycle.shutdown('test');
+    expect(await six).toBe('started;done');
+    expect(await nine).toBe('started;cut');
+    expect(Date.now() - started).toBeGreaterThan(6_000);
+    expect(Date.now() - started).toBeLessThan(8_500);
+  } finally {
+    http.server.closeAllConnections();
+  }
+}, 20_000);
+
 test('shutdown with keep-alive clients busy: answers say Connection: close, connections close once answered, close() resolves', async () => {
   const lifecycle = new Lifecycle(logger, 60_000);
   const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
-  const http = await startHttpServer({
-    logger,
-    metrics: createMetrics('test_drain'),
-    lifecycle,
-    host: '127.0.0.1',
-    port: 0,
-    maxBodyBytes: 1024,
-    authenticate: async () => anonymousIdentity,
-    routes: {
-      // Answers after a while (headers not sent yet when the shutdown starts).
-      '/slow': async (_req, res) => {
-        await wait(300);
-        res.writeHead(200, { 'content-type': 'text/plain' });
-        res.end('slow');
-      },
-      // Streams: headers are out before the shutdown starts.
-      '/stream': async (_req, res) => {
-        res.writeHead(200, { 'content-type': 'text/plain' });
-        res.write('a');
-        await wait(300);
-        res.end('b');
-      },
+  const http = await startRoutes(lifecycle, 'test_drain', {
+    // Answers after a while (headers not sent yet when the shutdown starts).
+    '/slow': async (_req, res) => {
+      await wait(300);
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.end('slow');
+    },
+    // Streams: headers are out before the shutdown starts.
+    '/stream': async (_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.write('a');
+      await wait(300);
+      res.end('b');
     },
   });
   const get = (agent: Agent, path: string) =>

@@ -30,3 +30,18 @@ test('a dependency is not ready until it connects, and readiness says why', asyn
   expect(lifecycle.readiness()).toEqual({ ready: true, checks: { kafka: 'ok' } });
   await lifecycle.shutdown('test');
 });
+
+test('servers stopping one after another share one drain budget: the grace less a margin, from the start of the shutdown', async () => {
+  const lifecycle = new Lifecycle(logger, 30_000);
+  expect(lifecycle.drainBudgetMs()).toBe(25_000);
+  const budgets: number[] = [];
+  lifecycle.onStop('second server', () => void budgets.push(lifecycle.drainBudgetMs()));
+  lifecycle.onStop('first server', async () => {
+    budgets.push(lifecycle.drainBudgetMs());
+    await new Promise((r) => setTimeout(r, 300));
+  });
+  await lifecycle.shutdown('test');
+  expect(budgets[0]).toBeGreaterThan(24_900);
+  expect(budgets[1]).toBeLessThanOrEqual(budgets[0]! - 290);
+  expect(new Lifecycle(logger, 3_000).drainBudgetMs()).toBe(1_000);
+});

@@ -132,7 +132,7 @@ export class GrpcServer {
       this.server.bindAsync(`${host}:${port}`, ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
     );
     // Calls in flight may finish within the shutdown grace (less a margin for the stops after this one).
-    lifecycle.onStop('grpc server', () => this.stop(Math.max(5_000, lifecycle.graceMs - 5_000)));
+    lifecycle.onStop('grpc server', () => this.stop(lifecycle.drainBudgetMs()));
     logger.info({ address: `${host}:${bound}` }, 'gRPC server listening');
     return bound;
   }

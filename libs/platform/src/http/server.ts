@@ -20,11 +20,6 @@ export interface HttpServerOptions<TContext extends BaseContext> {
   maxBodyBytes: number;
   /** Idle keep-alive connections are closed after this long (default 65 s: see HTTP_KEEP_ALIVE_TIMEOUT_MS). */
   keepAliveTimeoutMs?: number;
-  /**
-   * On shutdown, requests in flight get this long to finish (default 5 s, within the lifecycle's
-   * 10 s grace); then every connection still open is closed.
-   */
-  drainTimeoutMs?: number;
   graphql?: { server: ApolloServer<TContext>; context: (req: IncomingMessage, identity: Identity) => Promise<TContext> };
   /** Extra routes by exact path (e.g. a streaming endpoint), answered by their own handlers. */
   routes?: Record<string, RawRoute>;
@@ -165,7 +160,9 @@ export async function startHttpServer<TContext extends BaseContext>(
     server.listen(opts.port, opts.host, () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
-  lifecycle.onStop('http server', () => drain.close(server, opts.drainTimeoutMs ?? 5_000));
+  // Requests in flight (a generation, a stream) may finish within the shutdown grace, less a margin
+  // for the stops after this one; then every connection still open is closed.
+  lifecycle.onStop('http server', () => drain.close(server, lifecycle.drainBudgetMs()));
   const url = `http://${opts.host}:${port}`;
   logger.info({ url }, 'HTTP server listening');
   return { server, port, url };
