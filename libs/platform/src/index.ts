@@ -17,6 +17,7 @@ export * from './kafka/admin';
 export * from './kafka/idempotent-producer';
 export * from './kafka/producer';
 export * from './kafka/consumer';
+export * from './kafka/handler-retry';
 export * from './kafka/batch-consumer';
 export * from './kafka/dead-letter';
 export * from './kafka/consumer-lag';

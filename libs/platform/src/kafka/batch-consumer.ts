@@ -5,15 +5,14 @@
 //
 // A chunk's offsets are committed only after every message in it was handled or dead-lettered.
 // When the handler fails on a chunk, its messages are handled one by one so that only the ones
-// that keep failing are dead-lettered; an UnavailableError (a dependency is down) is retried for
-// as long as the consumer runs instead, so nothing is dead-lettered or lost while it is down.
+// that keep failing are dead-lettered; an UnavailableError (a dependency is down) is waited out
+// instead (see handler-retry.ts), so nothing is dead-lettered or lost while it is down.
 import { SpanKind, trace, type Link } from '@opentelemetry/api';
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import type { TopicName, TopicValue } from '@llmops/contracts';
-import { UnavailableError } from '../errors';
 import type { Logger } from '../logger';
 import type { Metrics } from '../metrics';
-import { retryWithBackoff } from '../retry';
+import { HandlerFailedError, retryHandler } from './handler-retry';
 import { decodeEvent, type MessageMeta } from './consumer';
 import { chunkConsumerConfig } from './client';
 import { sendToDeadLetter } from './dead-letter';
@@ -125,18 +124,27 @@ export class EventBatchConsumer<T extends TopicName> {
             }
           }
           if (events.length) {
+            const handle = (some: typeof events) =>
+              retryHandler(() => this.opts.handleBatch(topic, some.map(({ value, meta }) => ({ value, meta }))), {
+                maxAttempts: this.opts.maxAttempts,
+                running: live,
+                heartbeat,
+                logger: this.logger,
+                where: { topic, partition },
+              });
             try {
-              await this.handleWithRetry(topic, events, live, heartbeat);
+              await handle(events);
             } catch (err) {
-              if (err instanceof UnavailableError) throw err;
-              span.recordException(err as Error);
-              this.logger.warn({ topic, partition, err: (err as Error).message, messages: events.length }, 'chunk failed; handling its messages one by one');
+              // A dependency still down as the consumer stops or rebalances: not the messages' fault.
+              if (!(err instanceof HandlerFailedError)) throw err;
+              span.recordException(err.cause as Error);
+              this.logger.warn({ topic, partition, err: err.message, messages: events.length }, 'chunk failed; handling its messages one by one');
               for (const e of events) {
                 try {
-                  await this.handleWithRetry(topic, [e], live, heartbeat);
+                  await handle([e]);
                 } catch (one) {
-                  if (one instanceof UnavailableError) throw one;
-                  failed.push({ topic, partition, message: e.message, error: `handler failed: ${(one as Error).message}` });
+                  if (!(one instanceof HandlerFailedError)) throw one;
+                  failed.push({ topic, partition, message: e.message, error: one.message });
                 }
               }
             }
@@ -149,16 +157,5 @@ export class EventBatchConsumer<T extends TopicName> {
         }
       },
     );
-  }
-
-  private handleWithRetry(topic: T, events: BatchEvent<T>[], live: () => boolean, heartbeat: () => Promise<void>): Promise<void> {
-    const maxAttempts = this.opts.maxAttempts ?? 3;
-    let failures = 0;
-    return retryWithBackoff(() => this.opts.handleBatch(topic, events.map(({ value, meta }) => ({ value, meta }))), {
-      initialMs: 100,
-      maxMs: 2_000,
-      retryIf: (err) => (err instanceof UnavailableError ? live() : ++failures < maxAttempts),
-      onRetry: () => void heartbeat().catch(() => undefined),
-    });
   }
 }

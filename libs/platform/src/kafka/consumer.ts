@@ -10,14 +10,13 @@ import type { Consumer, EachMessagePayload, IHeaders, Kafka } from 'kafkajs';
 import { topics, type TopicName, type TopicValue } from '@llmops/contracts';
 import type { Logger } from '../logger';
 import type { Metrics } from '../metrics';
-import { retryWithBackoff } from '../retry';
 import { consumerConfig } from './client';
 import { sendToDeadLetter } from './dead-letter';
 import { IdempotentProducer } from './idempotent-producer';
 import { ConsumerLagMonitor } from './consumer-lag';
 import { extractTraceContext } from './trace-headers';
 import { runAs, serviceIdentity } from '../identity';
-import { UnavailableError } from '../errors';
+import { HandlerFailedError, retryHandler } from './handler-retry';
 
 export interface MessageMeta {
   key: string | null;
@@ -109,9 +108,6 @@ export class EventConsumer<T extends TopicName> {
       parentContext,
       async (span) => {
         try {
-          // Set when a heartbeat is refused (the group is rebalancing): a wait for a dependency
-          // ends, and the message, uncommitted, is handled again by the member given its partition.
-          let rejoin: unknown = null;
           const parsed = decodeEvent(name, message.value);
           if (!parsed.ok) {
             await this.deadLetter(topic, partition, message, parsed.error);
@@ -120,24 +116,19 @@ export class EventConsumer<T extends TopicName> {
           try {
             // The handler acts for the event's project: its calls to peers carry that identity.
             const identity = serviceIdentity(`consumer:${this.opts.groupId}`, parsed.value.projectId);
-            const maxAttempts = this.opts.maxAttempts ?? 3;
-            let failures = 0;
-            await retryWithBackoff(() => runAs(identity, () => this.opts.handle(name, parsed.value, meta)), {
-              initialMs: 100,
-              maxMs: 2_000,
-              retryIf: (err) => (err instanceof UnavailableError ? !this.stopping && rejoin === null : ++failures < maxAttempts),
-              onRetry: (attempt, err) => {
-                if (!(err instanceof UnavailableError)) return;
-                if (attempt === 1 || attempt % 10 === 0) this.logger.warn({ topic, partition, attempt, dependency: err.dependency }, `handling waits for ${err.dependency}`);
-                heartbeat().catch((e: unknown) => (rejoin = e));
-              },
+            await retryHandler(() => runAs(identity, () => this.opts.handle(name, parsed.value, meta)), {
+              maxAttempts: this.opts.maxAttempts,
+              running: () => !this.stopping,
+              heartbeat,
+              logger: this.logger,
+              where: { topic, partition },
             });
             this.metrics.kafkaMessagesConsumed.inc({ topic, outcome: 'processed' });
           } catch (err) {
             // A dependency still down as the consumer stops or rebalances: not the message's fault.
-            if (err instanceof UnavailableError) throw rejoin ?? err;
-            span.recordException(err as Error);
-            await this.deadLetter(topic, partition, message, `handler failed: ${(err as Error).message}`);
+            if (!(err instanceof HandlerFailedError)) throw err;
+            span.recordException(err.cause as Error);
+            await this.deadLetter(topic, partition, message, err.message);
           }
         } finally {
           span.end();

@@ -21,8 +21,7 @@
 // at a rebalance, as it does while it waits for a dependency.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
-import { topics } from '@llmops/contracts';
-import { chunkConsumerConfig, ConsumerLagMonitor, IdempotentProducer, sendToDeadLetter, UnavailableError, type Logger, type Metrics } from '@llmops/platform';
+import { chunkConsumerConfig, ConsumerLagMonitor, decodeEvent, IdempotentProducer, sendToDeadLetter, UnavailableError, type Logger, type Metrics } from '@llmops/platform';
 import type { IngestItem, IngestOutcome } from '../domain/model';
 import type { IngestionJobStore } from '../domain/ports';
 import type { DocumentIndexer, PreparedBatch } from '../domain/indexer';
@@ -262,18 +261,8 @@ export class IngestConsumer {
 }
 
 function decode(message: KafkaMessage): { ok: true; item: IngestItem } | { ok: false; error: string } {
-  if (!message.value) return { ok: false, error: 'message has no value' };
-  let json: unknown;
-  try {
-    json = JSON.parse(message.value.toString('utf8'));
-  } catch {
-    return { ok: false, error: 'value is not valid JSON' };
-  }
-  const result = topics[ingestTopic].schema.safeParse(json);
-  if (!result.success) {
-    const problems = result.error.issues.map((i) => `${i.path.join('.') || '(value)'}: ${i.message}`).join('; ');
-    return { ok: false, error: `value does not match ${ingestTopic}: ${problems}` };
-  }
-  const v = result.data;
+  const result = decodeEvent(ingestTopic, message.value);
+  if (!result.ok) return result;
+  const v = result.value;
   return { ok: true, item: { jobId: v.jobId, projectId: v.projectId, collection: v.collection, id: v.documentId, title: v.title, text: v.text, metadata: v.metadata } };
 }
