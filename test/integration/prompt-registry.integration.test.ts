@@ -111,6 +111,32 @@ test('template syntax errors are BAD_USER_INPUT with line and column, and nothin
   expect(versions.data!.prompt.versions).toEqual([]);
 });
 
+test('versions page oldest first by number (first, after) and refuse a page size outside 1..100', async () => {
+  const name = uniqueName('paged');
+  await createPromptWithVersions(name, ['v1', 'v2', 'v3', 'v4', 'v5']);
+  const PAGE = `query($n: String!, $first: Int!, $after: Int) { prompt(name: $n) { versions(first: $first, after: $after) { number template } } }`;
+  const page = async (first: number, after: number | null) => {
+    const r = await gql<{ prompt: { versions: Array<{ number: number; template: string }> } }>(PAGE, { n: name, first, after });
+    expect(r.errors).toBeUndefined();
+    return r.data!.prompt.versions;
+  };
+  const first = await page(2, null);
+  expect(first).toEqual([
+    { number: 1, template: 'v1' },
+    { number: 2, template: 'v2' },
+  ]);
+  const second = await page(2, first.at(-1)!.number);
+  expect(second.map((v) => v.number)).toEqual([3, 4]);
+  expect((await page(2, second.at(-1)!.number)).map((v) => v.number)).toEqual([5]);
+  expect(await page(2, 5)).toEqual([]);
+  expect((await page(100, null)).map((v) => v.template)).toEqual(['v1', 'v2', 'v3', 'v4', 'v5']);
+
+  for (const bad of [0, 101]) {
+    const r = await gql(PAGE, { n: name, first: bad, after: null });
+    expect(r.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'first' });
+  }
+});
+
 test('aliases move atomically, keep a history, publish prompt.alias.moved.v1 and protect their versions', async () => {
   const name = uniqueName('alias');
   await createPromptWithVersions(name, ['v1 {{q}}', 'v2 {{q}}', 'v3 {{q}}']);

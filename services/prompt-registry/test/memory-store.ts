@@ -1,10 +1,24 @@
 // An in-memory PromptStore: the domain's own port, faked for unit tests. Like a database, it
 // hands out copies: a later change to a row never shows through an object read before it.
 import { ConflictError } from '@llmops/platform';
-import type { AliasMove, AuditEntry, NewPrompt, Prompt, PromptAlias, PromptFilter, PromptVersion, ValidVersion, VersionSelector } from '../src/domain/model';
+import type { AliasMove, AuditEntry, NewPrompt, NewPromptVersion, Prompt, PromptAlias, PromptFilter, PromptVersion, ValidVersion, VersionSelector } from '../src/domain/model';
 import type { ArchiveVersionResult, CreateVersionResult, PromptStore, SetAliasResult } from '../src/domain/ports';
 
 const copy = <T>(value: T): T => structuredClone(value);
+
+/** A new TEXT version with nothing but its template (and `extra`). */
+export const textVersion = (promptName: string, template: string, extra: Partial<NewPromptVersion> = {}): NewPromptVersion => ({
+  promptName,
+  body: { kind: 'TEXT', template },
+  variables: null,
+  modelParameters: {},
+  metadata: {},
+  augmentation: [],
+  commitMessage: '',
+  author: null,
+  parentNumber: null,
+  ...extra,
+});
 
 export class MemoryStore implements PromptStore {
   prompts: Prompt[] = [];
@@ -48,8 +62,8 @@ export class MemoryStore implements PromptStore {
     const items = this.prompts.filter((p) => (filter.includeArchived || !p.archived) && (!filter.tag || p.tags.includes(filter.tag)));
     return { items: copy(items.slice(0, first)), hasNextPage: items.length > first };
   }
-  async listVersions(promptId: string) {
-    return copy(this.versions.filter((v) => v.promptId === promptId));
+  async listVersions(promptId: string, first: number, after: number | null) {
+    return copy(this.versions.filter((v) => v.promptId === promptId && (after === null || v.number > after)).slice(0, first));
   }
   async findVersion(promptName: string, selector: VersionSelector) {
     this.reads++;

@@ -1,27 +1,13 @@
 // The domain with an in-memory store of its own port: validation names fields, lookups name what
 // is missing, aliases resolve through the cache and are invalidated by their events.
 import { ConflictError, InputError, NotFoundError } from '@llmops/platform';
-import type { NewPromptVersion } from '../src/domain/model';
 import { PromptService } from '../src/domain/prompt-service';
-import { MemoryStore } from './memory-store';
+import { MemoryStore, textVersion as version } from './memory-store';
 
 const setup = () => {
   const store = new MemoryStore();
   return { store, service: new PromptService(store) };
 };
-
-const version = (promptName: string, template: string, extra: Partial<NewPromptVersion> = {}): NewPromptVersion => ({
-  promptName,
-  body: { kind: 'TEXT', template },
-  variables: null,
-  modelParameters: {},
-  metadata: {},
-  augmentation: [],
-  commitMessage: '',
-  author: null,
-  parentNumber: null,
-  ...extra,
-});
 
 async function inputError(p: Promise<unknown>): Promise<InputError> {
   const err = await p.catch((e: unknown) => e);

@@ -4,31 +4,17 @@ import type { PromptVersion } from '../src/domain/model';
 import { diffVersions } from '../src/domain/diff';
 import { renderVersion } from '../src/domain/render';
 import { validateNewVersion } from '../src/domain/validation';
+import { textVersion } from './memory-store';
 
-const base = {
-  promptName: 'p',
-  modelParameters: {},
-  metadata: {},
-  augmentation: [],
-  commitMessage: '',
-  author: null,
-  parentNumber: null,
-};
+const base = textVersion('p', '');
 
 function version(overrides: Partial<PromptVersion> = {}): PromptVersion {
   return {
+    ...textVersion('p', 'Hello {{name}}'),
     id: 'v1',
     promptId: 'p1',
-    promptName: 'p',
     number: 1,
-    body: { kind: 'TEXT', template: 'Hello {{name}}' },
     variables: [{ name: 'name', type: 'STRING', required: true }],
-    modelParameters: {},
-    metadata: {},
-    augmentation: [],
-    commitMessage: '',
-    author: null,
-    parentNumber: null,
     archived: false,
     createdAt: new Date(0),
     ...overrides,

@@ -196,11 +196,14 @@ export class PgPromptStore implements PromptStore {
     return { items: rows.slice(0, first).map(toPrompt), hasNextPage: rows.length > first };
   }
 
-  async listVersions(promptId: string): Promise<PromptVersion[]> {
-    const { rows } = await this.pool.query<VersionRow>(`SELECT ${versionColumns} ${fromVersions} WHERE p.project_id = $2 AND v.prompt_id = $1 ORDER BY v.number`, [
-      promptId,
-      this.projectId,
-    ]);
+  async listVersions(promptId: string, first: number, after: number | null): Promise<PromptVersion[]> {
+    // A range scan of the (prompt_id, number) unique index.
+    const { rows } = await this.pool.query<VersionRow>(
+      `SELECT ${versionColumns} ${fromVersions}
+       WHERE p.project_id = $2 AND v.prompt_id = $1 AND ($3::integer IS NULL OR v.number > $3)
+       ORDER BY v.number LIMIT $4`,
+      [promptId, this.projectId, after, first],
+    );
     return rows.map(toVersion);
   }
 

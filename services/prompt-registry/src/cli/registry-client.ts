@@ -30,18 +30,19 @@ export class RegistryClient {
     }
   }
 
-  /** The prompt as a file, or null when it does not exist. */
+  /** The prompt as a file, or null when it does not exist. Its versions come page by page. */
   async read(name: string): Promise<PromptFile | null> {
+    const fetchPage = (after: number | null) => this.call<{ prompt: RemotePrompt }>(READ_PROMPT, { name, first: versionPageSize, after });
     try {
-      const data = await this.call<{ prompt: RemotePrompt }>(
-        `query($name: String!) { prompt(name: $name) {
-          name description tags aliases { alias version { number } }
-          versions { number template messages { role content } variables { name type required default description enumValues }
-            modelParameters { model temperature maxTokens topP stop seed } metadata
-            augmentation { kind collection queryTemplate k outputVariable } commitMessage author } } }`,
-        { name },
-      );
-      return toFile(data.prompt);
+      const { prompt } = await fetchPage(null);
+      for (let page = prompt.versions; page.length === versionPageSize; ) {
+        const after = page.at(-1)!.number;
+        page = (await fetchPage(after)).prompt.versions;
+        // A registry that ignored `after` would hand the same page forever.
+        if (page.some((v) => v.number <= after)) throw new Error(`the registry answered versions numbered ${after} or below when asked for those after ${after}`);
+        prompt.versions.push(...page);
+      }
+      return toFile(prompt);
     } catch (err) {
       if ((err as { code?: string }).code === 'NOT_FOUND') return null;
       throw err;
@@ -82,6 +83,19 @@ export class RegistryClient {
     });
   }
 }
+
+/**
+ * Versions per request: a page of every field of a version costs about 96 each against the
+ * gateway's query cost limit (GRAPHQL_MAX_COST, 5,000 by default), so 40 leave room.
+ */
+export const versionPageSize = 40;
+
+/** A prompt (as of its first page) with a page of its versions, numbered above `after`. */
+export const READ_PROMPT = `query($name: String!, $first: Int!, $after: Int) { prompt(name: $name) {
+  name description tags aliases { alias version { number } }
+  versions(first: $first, after: $after) { number template messages { role content } variables { name type required default description enumValues }
+    modelParameters { model temperature maxTokens topP stop seed } metadata
+    augmentation { kind collection queryTemplate k outputVariable } commitMessage author } } }`;
 
 interface RemotePrompt {
   name: string;

@@ -34,7 +34,8 @@ export interface PromptStore {
   findPromptById(id: string): Promise<Prompt | null>;
   /** Prompts ordered by name, after the name `after`. */
   listPrompts(first: number, after: string | null, filter: PromptFilter): Promise<Page<Prompt>>;
-  listVersions(promptId: string): Promise<PromptVersion[]>;
+  /** At most `first` versions, oldest first, numbered above `after` when given. */
+  listVersions(promptId: string, first: number, after: number | null): Promise<PromptVersion[]>;
   findVersion(promptName: string, selector: VersionSelector): Promise<PromptVersion | null>;
   findVersionById(id: string): Promise<PromptVersion | null>;
   /** Points `alias` at a version, records the move in the history and publishes prompt.alias.moved.v1. */

@@ -67,8 +67,9 @@ export class PromptService {
     return this.store.listPrompts(validatePageSize(first), after, filter);
   }
 
-  listVersions(promptId: string): Promise<PromptVersion[]> {
-    return this.store.listVersions(promptId);
+  /** A page of a prompt's versions, oldest first: at most `first`, numbered above `after` when given. */
+  async listVersions(promptId: string, first: number, after: number | null): Promise<PromptVersion[]> {
+    return this.store.listVersions(promptId, validatePageSize(first), after);
   }
 
   /** The version a selector points at now; served from the cache when possible. */

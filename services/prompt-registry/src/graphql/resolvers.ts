@@ -65,7 +65,7 @@ export const resolvers = {
   },
   Prompt: {
     __resolveReference: (ref: { id: string }, ctx: Context) => ctx.prompts.findPromptById(ref.id),
-    versions: (prompt: Prompt, _: unknown, ctx: Context) => ctx.prompts.listVersions(prompt.id),
+    versions: (prompt: Prompt, args: { first: number; after?: number | null }, ctx: Context) => ctx.prompts.listVersions(prompt.id, args.first, args.after ?? null),
     version: (prompt: Prompt, args: { number?: number | null; alias?: string | null }, ctx: Context) =>
       ctx.prompts.getVersion(prompt.name, toSelector({ version: args.number, alias: args.alias })),
     aliases: (prompt: Prompt, _: unknown, ctx: Context) => ctx.prompts.listAliases(prompt.id),
