@@ -37,6 +37,14 @@ export const configSchema = commonEnv.extend(graphqlLimitsEnv.shape).extend({
   /** Requests per minute per project and gateway replica; 0 turns the limit off. */
   GATEWAY_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(1_200),
   GATEWAY_RATE_LIMIT_BURST: z.coerce.number().int().positive().default(200),
+  /**
+   * Failed authentications per minute per client address and gateway replica; past them (and a
+   * burst) the address is answered RATE_LIMITED without its credentials being looked up. 0: off.
+   */
+  GATEWAY_AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(0).default(60),
+  GATEWAY_AUTH_FAILURES_BURST: z.coerce.number().int().positive().default(30),
+  /** Proxies in front of the gateway that append to X-Forwarded-For (1 behind an ingress controller); 0: the socket's peer is the client. */
+  GATEWAY_TRUSTED_PROXY_HOPS: z.coerce.number().int().min(0).default(0),
 }).superRefine((c, ctx) => {
   // A token is verified against its issuer and audience: without them any token the identity
   // provider signs (for another application, or another tenant of it) would be accepted.

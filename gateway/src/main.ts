@@ -29,7 +29,8 @@ import { bootstrapIdentity } from './auth/bootstrap';
 import { PgIdentityStore } from './auth/identity-store.pg';
 import { JwtVerifier } from './auth/jwt';
 import { identityMigrations, identitySchema } from './auth/migrations';
-import { ProjectRateLimiter } from './auth/rate-limiter';
+import { AuthFailureLimiter, ProjectRateLimiter } from './auth/rate-limiter';
+import { admission } from './auth/admission';
 
 const urls: Record<SubgraphName, string> = {
   'prompt-registry': config.PROMPT_REGISTRY_URL,
@@ -61,7 +62,12 @@ runMain(async () => {
       : null,
     cacheMs: config.AUTH_API_KEY_CACHE_MS,
   });
-  const rateLimiter = new ProjectRateLimiter(config.GATEWAY_RATE_LIMIT_PER_MINUTE, config.GATEWAY_RATE_LIMIT_BURST);
+  const admit = admission({
+    authenticator,
+    failures: new AuthFailureLimiter(config.GATEWAY_AUTH_FAILURES_PER_MINUTE, config.GATEWAY_AUTH_FAILURES_BURST),
+    requests: new ProjectRateLimiter(config.GATEWAY_RATE_LIMIT_PER_MINUTE, config.GATEWAY_RATE_LIMIT_BURST),
+    trustedProxyHops: config.GATEWAY_TRUSTED_PROXY_HOPS,
+  });
 
   const gateway = new ApolloGateway({
     logger,
@@ -97,11 +103,7 @@ runMain(async () => {
     port: config.HTTP_PORT,
     maxBodyBytes: config.HTTP_MAX_BODY_BYTES,
     keepAliveTimeoutMs: config.HTTP_KEEP_ALIVE_TIMEOUT_MS,
-    authenticate: async (req) => {
-      const identity = await authenticator.authenticate(req);
-      rateLimiter.take(identity.projectId);
-      return identity;
-    },
+    authenticate: admit,
     graphql: { server, context: async (_req, identity) => ({ identity }) },
     routes: {
       // The generation service's Server-Sent Events, for browsers (see services/generation README).

@@ -228,6 +228,26 @@ test("a project's request rate is limited with RATE_LIMITED and a retry time; ot
   expect((await gql(query, {}, bearer(keys['aReader']!))).status).toBe(200);
 });
 
+test('an address that keeps sending unknown keys is refused with RATE_LIMITED before its keys are looked up; other addresses are not', async () => {
+  // Behind one trusted proxy: the client is the rightmost X-Forwarded-For entry, whatever the client put before it.
+  const g = await startExtraGateway({ NODE_ENV: 'production', GATEWAY_AUTH_FAILURES_PER_MINUTE: '1', GATEWAY_AUTH_FAILURES_BURST: '2', GATEWAY_TRUSTED_PROXY_HOPS: '1' });
+  try {
+    const query = '{ prompts(first: 1) { edges { node { name } } } }';
+    const from = (address: string, key: string) => graphql(g.url, query, {}, { ...bearer(key), 'x-forwarded-for': address });
+    const unknown = () => `llm_${randomBytes(6).toString('hex')}_${randomBytes(32).toString('base64url')}`;
+    for (let i = 0; i < 2; i++) expect(codes(await from('203.0.113.1', unknown()))).toEqual(['UNAUTHENTICATED']);
+    for (const address of ['203.0.113.1', '198.51.100.9, 203.0.113.1']) {
+      const refused = await from(address, keys['aReader']!);
+      expect({ status: refused.status, codes: codes(refused) }).toEqual({ status: 429, codes: ['RATE_LIMITED'] });
+      expect(refused.errors?.[0]?.extensions).toMatchObject({ retryAfterSeconds: expect.any(Number), limitPerMinute: 1 });
+    }
+    const other = await from('203.0.113.2', keys['aReader']!);
+    expect({ status: other.status, errors: other.errors }).toEqual({ status: 200, errors: undefined });
+  } finally {
+    g.child.kill('SIGKILL');
+  }
+});
+
 test('an id from the CLI that does not exist is a clear error', async () => {
   await expect(authCli('revoke-key', `nokey${randomUUID().slice(0, 7)}`)).rejects.toMatchObject({ stderr: expect.stringMatching(/API key not found/) });
 });

@@ -417,6 +417,11 @@ describe('Ingress', () => {
       expect(Number(annotations[`nginx.ingress.kubernetes.io/${header}`]) * 1000).toBeGreaterThan(Math.max(...waits));
     }
   });
+
+  test('behind it the gateway takes the client address from X-Forwarded-For (one trusted proxy); without it, from the socket', () => {
+    expect(gatewayConfig.parse(programEnv(renderChart([], ['ingress.enabled=true']), 'gateway')).GATEWAY_TRUSTED_PROXY_HOPS).toBe(1);
+    expect(gatewayConfig.parse(programEnv(renderVariant('default'), 'gateway')).GATEWAY_TRUSTED_PROXY_HOPS).toBe(0);
+  });
 });
 
 describe('long release names', () => {

@@ -113,6 +113,8 @@ It becomes the service's ConfigMap; the service's `env` wins over what is comput
 {{- with $service.ports.grpc }}{{ $_ := set $env "GRPC_PORT" (toString .) }}{{ end -}}
 {{- with $root.Values.otel.endpoint }}{{ $_ := set $env "OTEL_EXPORTER_OTLP_ENDPOINT" . }}{{ end -}}
 {{- if eq $service.role "gateway" -}}
+{{- /* Behind the Ingress controller, the client is the address it appends to X-Forwarded-For. */ -}}
+{{- if $root.Values.ingress.enabled }}{{ $_ := set $env "GATEWAY_TRUSTED_PROXY_HOPS" "1" }}{{ end -}}
 {{- range $peer, $peerService := include "llmops.services" $root | fromYaml -}}
 {{- if eq $peerService.role "subgraph" -}}
 {{- $_ := set $env (printf "%s_URL" (upper (replace "-" "_" $peer))) (printf "http://%s:%v/graphql" (include "llmops.componentName" (dict "root" $root "component" $peer)) $peerService.ports.http) -}}

@@ -1,35 +1,91 @@
-// Per-project request rate limit at the gateway: a token bucket per project (per gateway replica;
-// with N replicas a project gets up to N times the rate), refilled continuously.
+// Rate limits at the gateway, as token buckets refilled continuously, per gateway replica (with N
+// replicas a key gets up to N times the rate):
+// - requests per project, once the caller is known (GATEWAY_RATE_LIMIT_*);
+// - failed authentications per client address (GATEWAY_AUTH_FAILURES_*): an address that keeps
+//   sending keys that do not exist is refused before its next key is looked up in PostgreSQL.
 import { RateLimitedError } from '@llmops/platform';
 
-export class ProjectRateLimiter {
+/** Keys remembered at most; beyond, the buckets that are full again (or else the oldest) are forgotten. */
+const maxKeys = 10_000;
+
+class TokenBuckets {
   private readonly buckets = new Map<string, { tokens: number; at: number }>();
 
   constructor(
-    /** Requests per minute per project; 0 turns the limit off. */
-    private readonly perMinute: number,
-    /** How many may arrive at once after a quiet spell. */
+    /** Tokens per minute per key; 0 turns the limit off. */
+    readonly perMinute: number,
+    /** How many may be spent at once after a quiet spell. */
     private readonly burst: number,
-    private readonly now: () => number = Date.now,
+    private readonly now: () => number,
   ) {}
+
+  /** Throws RATE_LIMITED, with the seconds until the key has a token again, when it has none now. */
+  refuseWhenEmpty(key: string, message: string, details: Record<string, unknown> = {}): void {
+    if (this.perMinute <= 0) return;
+    const tokens = this.refilled(key).tokens;
+    if (tokens >= 1) return;
+    const retryAfterSeconds = Math.max(1, Math.ceil((1 - tokens) / this.ratePerMs() / 1000));
+    throw new RateLimitedError(message, retryAfterSeconds, { ...details, limitPerMinute: this.perMinute });
+  }
+
+  /** Spends one of the key's tokens (down to empty, never below). */
+  spend(key: string): void {
+    if (this.perMinute <= 0) return;
+    const bucket = this.refilled(key);
+    bucket.tokens = Math.max(0, bucket.tokens - 1);
+    this.buckets.delete(key);
+    this.buckets.set(key, bucket);
+    if (this.buckets.size > maxKeys) this.forget();
+  }
+
+  private ratePerMs(): number {
+    return this.perMinute / 60_000;
+  }
+
+  private refilled(key: string): { tokens: number; at: number } {
+    const now = this.now();
+    const bucket = this.buckets.get(key) ?? { tokens: this.burst, at: now };
+    return { tokens: Math.min(this.burst, bucket.tokens + (now - bucket.at) * this.ratePerMs()), at: now };
+  }
+
+  private forget(): void {
+    for (const key of this.buckets.keys()) if (this.refilled(key).tokens >= this.burst) this.buckets.delete(key);
+    // Least recently spent first (spend re-inserts its key at the end).
+    for (const key of this.buckets.keys()) {
+      if (this.buckets.size <= maxKeys) break;
+      this.buckets.delete(key);
+    }
+  }
+}
+
+export class ProjectRateLimiter {
+  private readonly buckets: TokenBuckets;
+
+  constructor(perMinute: number, burst: number, now: () => number = Date.now) {
+    this.buckets = new TokenBuckets(perMinute, burst, now);
+  }
 
   /** Takes one request from the project's bucket or throws RATE_LIMITED with when to retry. */
   take(projectId: string): void {
-    if (this.perMinute <= 0) return;
-    const now = this.now();
-    const ratePerMs = this.perMinute / 60_000;
-    const bucket = this.buckets.get(projectId) ?? { tokens: this.burst, at: now };
-    bucket.tokens = Math.min(this.burst, bucket.tokens + (now - bucket.at) * ratePerMs);
-    bucket.at = now;
-    if (bucket.tokens < 1) {
-      this.buckets.set(projectId, bucket);
-      const retryAfterSeconds = Math.max(1, Math.ceil((1 - bucket.tokens) / ratePerMs / 1000));
-      throw new RateLimitedError(`project ${projectId} sent more than ${this.perMinute} requests per minute (GATEWAY_RATE_LIMIT_PER_MINUTE)`, retryAfterSeconds, {
-        project: projectId,
-        limitPerMinute: this.perMinute,
-      });
-    }
-    bucket.tokens -= 1;
-    this.buckets.set(projectId, bucket);
+    this.buckets.refuseWhenEmpty(projectId, `project ${projectId} sent more than ${this.buckets.perMinute} requests per minute (GATEWAY_RATE_LIMIT_PER_MINUTE)`, { project: projectId });
+    this.buckets.spend(projectId);
+  }
+}
+
+export class AuthFailureLimiter {
+  private readonly buckets: TokenBuckets;
+
+  constructor(perMinute: number, burst: number, now: () => number = Date.now) {
+    this.buckets = new TokenBuckets(perMinute, burst, now);
+  }
+
+  /** Throws RATE_LIMITED when the address has failed to authenticate too often lately. */
+  check(address: string): void {
+    this.buckets.refuseWhenEmpty(address, `too many failed authentications from this address (GATEWAY_AUTH_FAILURES_PER_MINUTE: ${this.buckets.perMinute})`);
+  }
+
+  /** Counts a failed authentication from the address. */
+  failed(address: string): void {
+    this.buckets.spend(address);
   }
 }

@@ -106,9 +106,11 @@ export function programSpecs(repoRoot: string, ports: PortPlan): ProgramSpec[] {
         DATABASE_URL: e.databaseUrl,
         AUTH_REQUIRED: String(e.auth.gatewayAuthRequired),
         AUTH_BOOTSTRAP_API_KEY: e.auth.adminApiKey,
-        // One developer or one test run is one project: the per-project rate limit (a production
-        // guard, tested with a gateway of its own) would only throttle load tests and benchmarks.
+        // One developer or one test run is one project, on one address: the per-project rate limit
+        // and the limit of failed authentications per address (production guards, tested with
+        // gateways of their own) would only throttle load tests, benchmarks and tests of bad keys.
         GATEWAY_RATE_LIMIT_PER_MINUTE: '0',
+        GATEWAY_AUTH_FAILURES_PER_MINUTE: '0',
         PROMPT_REGISTRY_URL: graphqlUrl(1),
         GENERATION_URL: graphqlUrl(2),
         ENCODER_URL: graphqlUrl(3),
