@@ -2,6 +2,13 @@ import { Kafka, logLevel, type ConsumerConfig, type LogEntry } from 'kafkajs';
 import type { Logger } from '../logger';
 import { fixKafkaJsIdleLoop } from './idle-loop-fix';
 
+/**
+ * kafkajs warnings the platform answers, logged at debug: a few retries per send are safe for the
+ * idempotent producer because IdempotentProducer starts over with a new producer id after a send
+ * fails (see idempotent-producer.ts), so it does not lose or reorder records that kafkajs warns of.
+ */
+const answeredWarnings = new Set(['Limiting retries for the idempotent producer may invalidate EoS guarantees']);
+
 export function createKafka(opts: { clientId: string; brokers: string[]; logger: Logger }): Kafka {
   const log = opts.logger.child({ component: 'kafka' });
   if (!fixKafkaJsIdleLoop()) log.warn('kafkajs is not 2.2.4: its idle timer loop fix (src/kafka/idle-loop-fix.ts) is not applied');
@@ -14,7 +21,7 @@ export function createKafka(opts: { clientId: string; brokers: string[]; logger:
     logLevel: logLevel.WARN,
     logCreator: () => (entry: LogEntry) => {
       const { message, ...extra } = entry.log;
-      const level = entry.level === logLevel.ERROR ? 'error' : entry.level === logLevel.WARN ? 'warn' : 'debug';
+      const level = entry.level === logLevel.ERROR ? 'error' : entry.level === logLevel.WARN && !answeredWarnings.has(message) ? 'warn' : 'debug';
       log[level]({ ...extra, namespace: entry.namespace }, message);
     },
   });

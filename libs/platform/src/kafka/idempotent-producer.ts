@@ -9,7 +9,7 @@
 // later one, as OUT_OF_ORDER_SEQUENCE_NUMBER until a request happens to match. The Java client
 // resets its producer id in this case; so does this. KafkaJS's own retries inside one send resend
 // the same records, so the broker's deduplication still covers them.
-import type { Kafka, Producer, ProducerBatch, RecordMetadata } from 'kafkajs';
+import { Partitioners, type Kafka, type Producer, type ProducerBatch, type RecordMetadata } from 'kafkajs';
 
 interface Session {
   producer: Producer;
@@ -65,6 +65,9 @@ export class IdempotentProducer {
   }
 
   private newSession(): Session {
-    return { producer: this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false }), connecting: null };
+    // The default partitioner, named (kafkajs warns when it is left implicit): murmur2 of the key,
+    // as the Java client partitions, so a key's events share a partition whoever produces them.
+    const producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
+    return { producer, connecting: null };
   }
 }
