@@ -86,6 +86,19 @@ test('a handler whose dependency is down is retried until it is back, past maxAt
   await consumer.stop();
 });
 
+test('PostgreSQL out of reach is a dependency down even when the handler throws pg\'s own error', async () => {
+  const { kafka, deadLetters, deliver } = fakeKafka();
+  let calls = 0;
+  const consumer = consumerWith(kafka, async () => {
+    if (++calls <= 4) throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+  });
+  await consumer.start();
+  await deliver();
+  expect(calls).toBe(5);
+  expect(deadLetters).toEqual([]);
+  await consumer.stop();
+});
+
 test('a handler that keeps failing otherwise is dead-lettered after maxAttempts', async () => {
   const { kafka, deadLetters, deliver } = fakeKafka();
   let calls = 0;

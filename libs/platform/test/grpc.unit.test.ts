@@ -26,6 +26,9 @@ test('domain errors become gRPC statuses with their details', async () => {
   const { lifecycle, client, healthClient } = await startServer(async (req) => {
     calls++;
     if (req.ref?.promptName === 'bad') throw new InputError('ref.prompt_name: bad', 'ref.prompt_name');
+    // What pg throws when PostgreSQL shuts down under a query, unmapped by the adapter.
+    if (req.ref?.promptName === 'pg-down') throw Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' });
+    if (req.ref?.promptName === 'bug') throw new TypeError('cannot read properties of undefined');
     throw new NotFoundError('Prompt', req.ref!.promptName);
   });
   try {
@@ -35,7 +38,10 @@ test('domain errors become gRPC statuses with their details', async () => {
     const err = await get('bad').catch((e) => e);
     expect(err.code).toBe(status.INVALID_ARGUMENT);
     expect(JSON.parse(err.metadata.get('error-details-json')[0])).toEqual({ field: 'ref.prompt_name' });
-    expect(calls).toBe(2);
+    const down = await get('pg-down').catch((e) => e);
+    expect({ code: down.code, details: JSON.parse(down.metadata.get('error-details-json')[0]) }).toEqual({ code: status.UNAVAILABLE, details: { dependency: 'postgresql' } });
+    await expect(get('bug')).rejects.toMatchObject({ code: status.INTERNAL, details: 'internal error' });
+    expect(calls).toBe(4);
   } finally {
     client.close();
     healthClient.close();

@@ -1,5 +1,6 @@
 import { status, type ServiceError, Metadata } from '@grpc/grpc-js';
-import { DomainError, type ErrorCode, UnreachableCaseError } from '../errors';
+import { DomainError, type ErrorCode, UnavailableError, UnreachableCaseError } from '../errors';
+import { isConnectionError } from '../postgres/pool';
 
 export function grpcStatusOf(code: ErrorCode): status {
   switch (code) {
@@ -24,8 +25,13 @@ export function grpcStatusOf(code: ErrorCode): status {
   }
 }
 
-/** A domain error as a gRPC error; details ride in the `error-details-json` trailer. */
+/**
+ * A domain error as a gRPC error; details ride in the `error-details-json` trailer. PostgreSQL out
+ * of reach (a query's connection error that no adapter mapped) is UNAVAILABLE, as on GraphQL, so
+ * that callers retry instead of taking it for a bug.
+ */
 export function toServiceError(err: unknown): Partial<ServiceError> {
+  if (!(err instanceof DomainError) && isConnectionError(err)) return toServiceError(new UnavailableError('postgresql', { cause: err }));
   if (err instanceof DomainError) {
     const metadata = new Metadata();
     metadata.set('error-code', err.code);

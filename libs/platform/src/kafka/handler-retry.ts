@@ -7,6 +7,7 @@
 // which the consumer dead-letters.
 import { UnavailableError } from '../errors';
 import type { Logger } from '../logger';
+import { isConnectionError } from '../postgres/pool';
 import { retryWithBackoff } from '../retry';
 
 /** The handler kept failing on the message(s) for a reason of theirs: dead-letter them. */
@@ -32,8 +33,13 @@ export async function retryHandler(work: () => Promise<void>, opts: HandlerRetry
   let failures = 0;
   // Set when a heartbeat is refused (the group is rebalancing): the partition may be another member's now.
   let rejoin: unknown = null;
+  // PostgreSQL out of reach is a dependency down, whether or not the handler's adapter said so.
+  const attempt = () =>
+    work().catch((err: unknown) => {
+      throw !(err instanceof UnavailableError) && isConnectionError(err) ? new UnavailableError('postgresql', { cause: err }) : err;
+    });
   try {
-    await retryWithBackoff(work, {
+    await retryWithBackoff(attempt, {
       initialMs: 100,
       maxMs: 2_000,
       retryIf: (err) => (err instanceof UnavailableError ? opts.running() && rejoin === null : ++failures < maxAttempts),
