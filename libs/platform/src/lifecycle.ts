@@ -1,15 +1,26 @@
-// The lifecycle registry: each resource registers its own stop and readiness; shutdown runs the
-// stops in reverse order of registration, once, with a deadline.
+// The lifecycle registry: each resource registers its own stop and readiness; shutdown first drains
+// the servers, all at once, then runs the stops in reverse order of registration, once, with a
+// deadline.
 import type { Logger } from './logger';
 import { retryWithBackoff } from './retry';
 
 type Stop = () => Promise<void> | void;
+
+/** The reason of Lifecycle.drainDeadline: work stopped because the service is shutting down. */
+export class ShuttingDownError extends Error {
+  constructor() {
+    super('the service is shutting down');
+    this.name = 'ShuttingDownError';
+  }
+}
 export type ReadinessReport = { ready: boolean; checks: Record<string, string> };
 
 export class Lifecycle {
   private readonly stops: Array<{ name: string; stop: Stop }> = [];
+  private readonly drains: Array<{ name: string; drain: Stop }> = [];
   private readonly checks = new Map<string, () => string | null>();
   private readonly abort = new AbortController();
+  private readonly drainEnd = new AbortController();
   private shutdownPromise?: Promise<void>;
   private shutdownStartedAt: number | undefined;
 
@@ -29,9 +40,18 @@ export class Lifecycle {
   }
 
   /**
-   * How long a server stopping now may let its calls in flight run: until `marginMs` before the
-   * grace ends, counted from the start of the shutdown (servers stop one after another, and what
-   * stops after them needs the margin), and at least 1 s.
+   * Aborted when the servers have drained, or 2 s before their drain budget runs out: work they
+   * still serve then (a generation running on through a rolling update) stops, so that its caller
+   * gets an answer and its record is written before the connections close.
+   */
+  get drainDeadline(): AbortSignal {
+    return this.drainEnd.signal;
+  }
+
+  /**
+   * How long a server draining now may let its calls in flight run: until `marginMs` before the
+   * grace ends, counted from the start of the shutdown (what stops after the servers needs the
+   * margin), and at least 1 s.
    */
   drainBudgetMs(marginMs = 5_000): number {
     const elapsed = this.shutdownStartedAt === undefined ? 0 : Date.now() - this.shutdownStartedAt;
@@ -40,6 +60,15 @@ export class Lifecycle {
 
   onStop(name: string, stop: Stop): void {
     this.stops.push({ name, stop });
+  }
+
+  /**
+   * A server's drain: it stops taking new requests and lets those in flight finish (within
+   * drainBudgetMs). Every server drains at the start of the shutdown, side by side, so that none
+   * keeps taking work while another finishes its own; the stops run once all have drained.
+   */
+  onDrain(name: string, drain: Stop): void {
+    this.drains.push({ name, drain });
   }
 
   /** `check` returns null when ready, otherwise why not. */
@@ -96,6 +125,19 @@ export class Lifecycle {
         process.exit(1);
       }, this.graceMs);
       deadline.unref();
+      const drainDeadline = setTimeout(() => this.drainEnd.abort(new ShuttingDownError()), Math.max(0, this.drainBudgetMs() - 2_000));
+      drainDeadline.unref();
+      await Promise.all(
+        this.drains.map(async ({ name, drain }) => {
+          try {
+            await drain();
+          } catch (err) {
+            this.logger.error({ err, resource: name }, 'error while draining');
+          }
+        }),
+      );
+      clearTimeout(drainDeadline);
+      this.drainEnd.abort(new ShuttingDownError());
       for (const { name, stop } of [...this.stops].reverse()) {
         try {
           const started = Date.now();

@@ -35,6 +35,11 @@ export function startTracing(serviceName: string, extraProcessors: SpanProcessor
   const sdk = new NodeSDK({
     resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: serviceName }),
     spanProcessors,
+    // Traces only. Left unset, the SDK would also export metrics (the instrumentations' own) and
+    // logs over OTLP, to localhost:4318 when no endpoint is set: refused every minute, and retried
+    // at shutdown for seconds, past the grace. Metrics are Prometheus's (/metrics), logs stdout's.
+    metricReaders: [],
+    logRecordProcessors: [],
     instrumentations: [
       new HttpInstrumentation({
         ignoreIncomingRequestHook: (req) => req.url === '/metrics' || req.url === '/healthz' || req.url === '/readyz',

@@ -76,9 +76,9 @@ runMain(async () => {
 
   const generationsFor = (projectId: string) => servicesFor(projectId).generations;
 
-  // In-flight generations stop when shutdown begins (recorded as cancelled), so streams end and
-  // the servers drain within the grace period.
-  const shutdown = lifecycle.signal;
+  // In-flight generations run on while the servers drain (a rolling update does not cut them); those
+  // still running near the end of the drain budget stop, recorded as cancelled, and are answered so.
+  const shutdown = lifecycle.drainDeadline;
   const grpc = new GrpcServer({ logger, metrics, lifecycle, auth: runtime.auth, host: config.HOST, port: config.GRPC_PORT });
   grpc.addService(
     'llmops.generation.v1.GeneratorService',

@@ -131,8 +131,8 @@ export class GrpcServer {
     const bound = await new Promise<number>((resolve, reject) =>
       this.server.bindAsync(`${host}:${port}`, ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
     );
-    // Calls in flight may finish within the shutdown grace (less a margin for the stops after this one).
-    lifecycle.onStop('grpc server', () => this.stop(lifecycle.drainBudgetMs()));
+    // Calls in flight may finish within the shutdown grace (less a margin for the stops after the servers).
+    lifecycle.onDrain('grpc server', () => this.stop(lifecycle.drainBudgetMs()));
     logger.info({ address: `${host}:${bound}` }, 'gRPC server listening');
     return bound;
   }

@@ -161,8 +161,8 @@ export async function startHttpServer<TContext extends BaseContext>(
   });
   const port = (server.address() as AddressInfo).port;
   // Requests in flight (a generation, a stream) may finish within the shutdown grace, less a margin
-  // for the stops after this one; then every connection still open is closed.
-  lifecycle.onStop('http server', () => drain.close(server, lifecycle.drainBudgetMs()));
+  // for the stops after the servers; then every connection still open is closed.
+  lifecycle.onDrain('http server', () => drain.close(server, lifecycle.drainBudgetMs()));
   const url = `http://${opts.host}:${port}`;
   logger.info({ url }, 'HTTP server listening');
   return { server, port, url };

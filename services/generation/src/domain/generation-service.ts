@@ -1,7 +1,7 @@
 // The generate use case: render the prompt (registered, with its augmentation steps, or inline),
 // route to a backend, run the model within the deadline (a fallback backend takes over when the
 // routed one is unavailable), and record every call, failed ones included, as a Generation.
-import { DomainError, InputError, UnavailableError } from '@llmops/platform';
+import { DomainError, InputError, ShuttingDownError, UnavailableError } from '@llmops/platform';
 import type { ChatMessage, Generation, GenerationParameters, GenerateRequest, InlinePrompt, Page } from './model';
 import type { GenerationStore, ModelBackend, PromptRegistry, RenderedVersion, RetrievedDocument, Retriever, VersionInfo } from './ports';
 import type { ConversationMemory } from './memory';
@@ -121,7 +121,11 @@ export class GenerationService {
     const { limits } = this.deps;
     const { signal, started } = call;
     const failure = (err: unknown) =>
-      call.deadline.aborted ? new GenerationTimeoutError(call.timeoutMs) : opts.signal.aborted ? new GenerationCancelledError() : err;
+      call.deadline.aborted
+        ? new GenerationTimeoutError(call.timeoutMs)
+        : opts.signal.aborted
+          ? new GenerationCancelledError(opts.signal.reason instanceof ShuttingDownError ? opts.signal.reason.message : undefined)
+          : err;
     // The record names the session only once it is known to exist in the project: an unknown or
     // malformed id is never persisted (session_id is a uuid column).
     const base = this.draft(request, call.createdAt, opts.pipelineRunId ?? null);

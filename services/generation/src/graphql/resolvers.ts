@@ -9,7 +9,7 @@ import { fromNode, toNewPipeline, type CreatePipelineInput } from './pipeline-in
 /** The caller's project's services (see project-services.ts). */
 export interface Context extends ProjectServices {
   identity: Identity;
-  /** Aborted at shutdown: in-flight generations stop and are recorded as cancelled. */
+  /** Aborted near the end of the shutdown drain: in-flight generations stop and are recorded as cancelled. */
   signal: AbortSignal;
 }
 

@@ -14,7 +14,7 @@ export function generatorGrpc(
   generationsFor: (projectId: string) => GenerationService,
   deps: { logger: Logger; metrics: Metrics; shutdown: AbortSignal },
 ): pb.GeneratorServiceServer {
-  /** Runs `fn` with a signal aborted when the call is cancelled or shutdown begins. */
+  /** Runs `fn` with a signal aborted when the call is cancelled or the shutdown drain ends. */
   const untilShutdown = async <T>(callSignal: AbortSignal, fn: (signal: AbortSignal) => Promise<T>): Promise<T> => {
     const linked = linkSignals(callSignal, deps.shutdown);
     try {

@@ -18,7 +18,7 @@ export interface StreamRouteOptions {
   generationsFor: (projectId: string) => GenerationService;
   logger: Logger;
   maxBodyBytes: number;
-  /** Aborted at shutdown. */
+  /** Aborted near the end of the shutdown drain (Lifecycle.drainDeadline). */
   shutdown: AbortSignal;
   /** Comment lines keep idle proxies from closing the stream while a request waits in the queue. */
   keepAliveMs?: number;
