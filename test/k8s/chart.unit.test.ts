@@ -256,8 +256,9 @@ describe.each(Object.keys(variants) as Variant[])('chart rendered with the %s va
       retrieval: retrieval.INGEST_ENCODER_DEADLINE_MS,
     };
     for (const [name, deadlineMs] of Object.entries(deadlines)) {
-      const graceMs = Number(programEnv(objects(), name)['SHUTDOWN_GRACE_MS']);
-      expect({ name, covered: graceMs >= deadlineMs }).toEqual({ name, covered: true });
+      // The servers drain for the grace less 5 s; generation cancels what is left 2 s before that.
+      const drainMs = Number(programEnv(objects(), name)['SHUTDOWN_GRACE_MS']) - 5_000 - (name === 'generation' ? 2_000 : 0);
+      expect({ name, covered: drainMs >= deadlineMs }).toEqual({ name, covered: true });
     }
   });
 

@@ -1,10 +1,10 @@
-// Who may send a request, and how often: the client address's failed authentications are checked
-// first (an address that keeps presenting credentials that do not exist would otherwise cost a
-// PostgreSQL lookup each), then the credentials, then the project's request rate.
+// Who may send a request, and how often: the credentials, whose lookups in PostgreSQL an address
+// that keeps failing to authenticate is refused (each key that does not exist would otherwise cost
+// one), then the project's request rate.
 import type { IncomingMessage } from 'node:http';
 import { UnauthenticatedError, type Identity } from '@llmops/platform';
 import type { Authenticator } from './authenticator';
-import { clientAddress } from './client-address';
+import { clientAddress, limitKey } from './client-address';
 import type { AuthFailureLimiter, ProjectRateLimiter } from './rate-limiter';
 
 export interface AdmissionOptions {
@@ -16,15 +16,28 @@ export interface AdmissionOptions {
 
 export function admission(opts: AdmissionOptions): (req: IncomingMessage) => Promise<Identity> {
   return async (req) => {
-    const address = clientAddress(req, opts.trustedProxyHops);
-    opts.failures.check(address);
+    const address = limitKey(clientAddress(req, opts.trustedProxyHops));
+    // A token is taken only for a lookup in PostgreSQL: credentials verified from the cache pass
+    // even from an address that is refused lookups (clients sharing it with one that is not).
+    let tookToken = false;
     let identity: Identity;
     try {
-      identity = await opts.authenticator.authenticate(req);
+      identity = await opts.authenticator.authenticate(req, {
+        beforeLookup: () => {
+          opts.failures.take(address);
+          tookToken = true;
+        },
+      });
     } catch (err) {
-      if (err instanceof UnauthenticatedError) opts.failures.failed(address);
+      if (err instanceof UnauthenticatedError) {
+        if (!tookToken) opts.failures.failed(address);
+      } else if (tookToken) {
+        // Not the credentials' fault (PostgreSQL down, say).
+        opts.failures.giveBack(address);
+      }
       throw err;
     }
+    if (tookToken) opts.failures.giveBack(address);
     opts.requests.take(identity.projectId);
     return identity;
   };

@@ -18,6 +18,11 @@ export interface AuthenticatorOptions {
   now?: () => number;
 }
 
+export interface AuthenticateHooks {
+  /** Called before a lookup of the credentials in PostgreSQL starts (not cached, none under way); may throw to refuse the request instead. */
+  beforeLookup?: () => void;
+}
+
 export class Authenticator {
   private readonly keys: TtlCache<ApiKeyRecord | null>;
   private readonly projects: TtlCache<boolean>;
@@ -28,7 +33,7 @@ export class Authenticator {
     this.projects = new TtlCache(opts.cacheMs, now);
   }
 
-  async authenticate(req: IncomingMessage): Promise<Identity> {
+  async authenticate(req: IncomingMessage, hooks: AuthenticateHooks = {}): Promise<Identity> {
     const token = credentialsOf(req);
     if (token === null) {
       if (this.opts.required) {
@@ -36,10 +41,10 @@ export class Authenticator {
       }
       return anonymousIdentity;
     }
-    if (looksLikeApiKey(token)) return this.apiKey(token);
+    if (looksLikeApiKey(token)) return this.apiKey(token, hooks);
     if (this.opts.jwt && token.split('.').length === 3) {
       const identity = await this.opts.jwt.verify(token);
-      if (!(await this.known(identity.projectId))) throw new UnauthenticatedError(`project ${identity.projectId} does not exist`, { project: identity.projectId });
+      if (!(await this.known(identity.projectId, hooks))) throw new UnauthenticatedError(`project ${identity.projectId} does not exist`, { project: identity.projectId });
       return identity;
     }
     throw new UnauthenticatedError(
@@ -48,21 +53,21 @@ export class Authenticator {
     );
   }
 
-  private async apiKey(token: string): Promise<Identity> {
+  private async apiKey(token: string, hooks: AuthenticateHooks): Promise<Identity> {
     const parsed = parseApiKey(token);
     if (!parsed) throw new UnauthenticatedError('the API key is malformed', { header: 'authorization' });
-    const record = await this.lookup(parsed.id);
+    const record = await this.lookup(parsed.id, hooks);
     if (!record || !secretMatches(parsed.secret, record.secretHash)) throw new UnauthenticatedError('the API key is not valid', { header: 'authorization' });
     if (record.revokedAt) throw new UnauthenticatedError('the API key has been revoked', { header: 'authorization', keyId: record.id });
     return { projectId: record.projectId, subject: `api-key:${record.id}`, role: record.role, via: 'api-key' };
   }
 
-  private lookup(id: string): Promise<ApiKeyRecord | null> {
-    return this.keys.get(id, () => fromDatabase(this.opts.store.findApiKey(id)));
+  private lookup(id: string, hooks: AuthenticateHooks): Promise<ApiKeyRecord | null> {
+    return this.keys.get(id, () => fromDatabase(this.opts.store.findApiKey(id)), hooks.beforeLookup);
   }
 
-  private known(projectId: string): Promise<boolean> {
-    return this.projects.get(projectId, () => fromDatabase(this.opts.store.projectExists(projectId)));
+  private known(projectId: string, hooks: AuthenticateHooks): Promise<boolean> {
+    return this.projects.get(projectId, () => fromDatabase(this.opts.store.projectExists(projectId)), hooks.beforeLookup);
   }
 }
 

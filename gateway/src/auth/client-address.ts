@@ -16,3 +16,20 @@ export function clientAddress(req: IncomingMessage, trustedProxyHops: number): s
   const chain = [peer, ...forwarded.reverse()];
   return chain[Math.min(trustedProxyHops, chain.length - 1)]!;
 }
+
+/**
+ * The key a client address is limited under: an IPv4 address as it is (written as IPv4-mapped IPv6
+ * too), an IPv6 address by its /64, which one host or subscriber gets whole and could otherwise
+ * walk through to escape the limit. Anything else as it is.
+ */
+export function limitKey(address: string): string {
+  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(address);
+  if (mapped) return mapped[1]!;
+  if (!address.includes(':')) return address;
+  const plain = address.split('%')[0]!.toLowerCase();
+  const parts = (s: string) => (s === '' ? [] : s.split(':').flatMap((g) => (g.includes('.') ? ['0', '0'] : [g])));
+  const [head, tail] = plain.split('::') as [string, string | undefined];
+  const groups = tail === undefined ? parts(head) : [...parts(head), ...Array<string>(Math.max(0, 8 - parts(head).length - parts(tail).length)).fill('0'), ...parts(tail)];
+  if (groups.length !== 8 || groups.some((g) => !/^[0-9a-f]{1,4}$/.test(g))) return address;
+  return `${groups.slice(0, 4).map((g) => parseInt(g, 16).toString(16)).join(':')}::/64`;
+}

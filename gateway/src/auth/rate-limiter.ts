@@ -5,8 +5,9 @@
 //   sending keys that do not exist is refused before its next key is looked up in PostgreSQL.
 import { RateLimitedError } from '@llmops/platform';
 
-/** Keys remembered at most; beyond, the buckets that are full again (or else the oldest) are forgotten. */
+/** Keys remembered at most; beyond, the buckets that are full again, then the least recently spent, are forgotten down to 90 %. */
 const maxKeys = 10_000;
+const keysAfterForgetting = 9_000;
 
 class TokenBuckets {
   private readonly buckets = new Map<string, { tokens: number; at: number }>();
@@ -28,11 +29,11 @@ class TokenBuckets {
     throw new RateLimitedError(message, retryAfterSeconds, { ...details, limitPerMinute: this.perMinute });
   }
 
-  /** Spends one of the key's tokens (down to empty, never below). */
-  spend(key: string): void {
+  /** Spends one of the key's tokens (down to empty, never below); a negative count gives tokens back (up to the burst). */
+  spend(key: string, count = 1): void {
     if (this.perMinute <= 0) return;
     const bucket = this.refilled(key);
-    bucket.tokens = Math.max(0, bucket.tokens - 1);
+    bucket.tokens = Math.min(this.burst, Math.max(0, bucket.tokens - count));
     this.buckets.delete(key);
     this.buckets.set(key, bucket);
     if (this.buckets.size > maxKeys) this.forget();
@@ -50,9 +51,10 @@ class TokenBuckets {
 
   private forget(): void {
     for (const key of this.buckets.keys()) if (this.refilled(key).tokens >= this.burst) this.buckets.delete(key);
-    // Least recently spent first (spend re-inserts its key at the end).
+    // Least recently spent first (spend re-inserts its key at the end), well below the bound, so
+    // that a flood of new keys does not scan them all at every one.
     for (const key of this.buckets.keys()) {
-      if (this.buckets.size <= maxKeys) break;
+      if (this.buckets.size <= keysAfterForgetting) break;
       this.buckets.delete(key);
     }
   }
@@ -79,12 +81,22 @@ export class AuthFailureLimiter {
     this.buckets = new TokenBuckets(perMinute, burst, now);
   }
 
-  /** Throws RATE_LIMITED when the address has failed to authenticate too often lately. */
-  check(address: string): void {
+  /**
+   * Takes a token for a lookup of the address's credentials (given back by `giveBack` when they
+   * turn out good), or throws RATE_LIMITED when it has failed too often lately. Taken before the
+   * lookup, so that concurrent requests cannot all pass on the last token.
+   */
+  take(address: string): void {
     this.buckets.refuseWhenEmpty(address, `too many failed authentications from this address (GATEWAY_AUTH_FAILURES_PER_MINUTE: ${this.buckets.perMinute})`);
+    this.buckets.spend(address);
   }
 
-  /** Counts a failed authentication from the address. */
+  /** The credentials looked up were not at fault (they were good, or PostgreSQL was down): the token comes back. */
+  giveBack(address: string): void {
+    this.buckets.spend(address, -1);
+  }
+
+  /** Counts a failure that needed no lookup (malformed credentials, a key known not to exist). */
   failed(address: string): void {
     this.buckets.spend(address);
   }

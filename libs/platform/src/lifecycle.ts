@@ -63,9 +63,10 @@ export class Lifecycle {
   }
 
   /**
-   * A server's drain: it stops taking new requests and lets those in flight finish (within
-   * drainBudgetMs). Every server drains at the start of the shutdown, side by side, so that none
-   * keeps taking work while another finishes its own; the stops run once all have drained.
+   * A server's or consumer's drain: it stops taking new requests or messages and lets those in
+   * flight finish (within drainBudgetMs). All drain at the start of the shutdown, side by side, so
+   * that none keeps taking work while another finishes its own; the stops run once all have
+   * drained (the pools, clients and producers the work in flight still uses).
    */
   onDrain(name: string, drain: Stop): void {
     this.drains.push({ name, drain });

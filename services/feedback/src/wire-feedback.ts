@@ -37,7 +37,7 @@ export function wireFeedback(runtime: Runtime, config: Config, pool: Pool) {
   const feedbackFor = (projectId: string) =>
     new FeedbackService({ ...shared, store: new PgFeedbackStore(pool, projectId), publisher: new KafkaFeedbackPublisher(producer, projectId) });
   const facts = generationFactsConsumer(kafka, feedbackFor, logger, metrics);
-  lifecycle.onStop('generation facts consumer', () => facts.stop());
+  lifecycle.onDrain('generation facts consumer', () => facts.stop());
   const applier = submittedFeedbackConsumer(
     kafka,
     feedbackFor,
@@ -45,7 +45,7 @@ export function wireFeedback(runtime: Runtime, config: Config, pool: Pool) {
     logger,
     metrics,
   );
-  lifecycle.onStop('feedback consumer', () => applier.stop());
+  lifecycle.onDrain('feedback consumer', () => applier.stop());
   let factsRunning = false;
   return {
     feedbackFor,

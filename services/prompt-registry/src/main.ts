@@ -92,7 +92,7 @@ runMain(async () => {
     logger,
     metrics,
   );
-  lifecycle.onStop('cache invalidation consumer', () => invalidations.stop());
+  lifecycle.onDrain('cache invalidation consumer', () => invalidations.stop());
   // Every new version is embedded and indexed for similarPrompts (at least once; idempotent by id).
   const indexer = new EventConsumer(
     kafka,
@@ -108,7 +108,7 @@ runMain(async () => {
     logger,
     metrics,
   );
-  lifecycle.onStop('similarity indexer', () => indexer.stop());
+  lifecycle.onDrain('similarity indexer', () => indexer.stop());
   const broker = lifecycle.dependency('kafka', async () => {
     await ensureTopics(kafka, ['prompt.version.created.v1', 'prompt.alias.moved.v1']);
     await producer.connect();

@@ -1,4 +1,4 @@
-// The subgraph's Prompt.versions in-process: pages oldest first by version number, 20 when no
+// The subgraph's Prompt.versions in-process: pages oldest first by version number, 10 when no
 // size is asked for, and a size outside 1..100 is BAD_USER_INPUT naming `first`.
 import { textVersion } from './memory-store';
 import { startSubgraph } from './subgraph';
@@ -29,9 +29,9 @@ test('versions page oldest first: at most `first`, numbered above `after`', asyn
   expect(await numbers({ first: 100 })).toEqual(range(1, 25));
 });
 
-test('versions without arguments are the oldest 20', async () => {
+test('versions without arguments are the oldest 10', async () => {
   const r = await subgraph.run<{ prompt: { versions: Array<{ number: number }> } }>(`{ prompt(name: "many") { versions { number } } }`);
-  expect(r.data!.prompt.versions.map((v) => v.number)).toEqual(range(1, 20));
+  expect(r.data!.prompt.versions.map((v) => v.number)).toEqual(range(1, 10));
 });
 
 test.each([0, -1, 101])('versions(first: %d) is BAD_USER_INPUT naming first', async (first) => {

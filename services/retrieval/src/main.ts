@@ -83,7 +83,7 @@ runMain(async () => {
     metrics,
     own,
   );
-  lifecycle.onStop('ingestion consumer', () => consumer.stop());
+  lifecycle.onDrain('ingestion consumer', () => consumer.stop());
 
   const grpc = new GrpcServer({ logger, metrics, lifecycle, auth: runtime.auth, host: config.HOST, port: config.GRPC_PORT });
   grpc.addService(retrieverServiceName, retrievalV1.RetrieverServiceService, retrieverGrpc(grpc, search, own));
