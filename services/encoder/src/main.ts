@@ -20,6 +20,14 @@ runMain(async () => {
   const encoderMetrics = createEncoderMetrics(metrics);
   const encoder = await buildEncoder(config, { observer: encoderMetrics.observer, onBatch: encoderMetrics.onBatch });
   lifecycle.onStop('models', () => encoder.close());
+  // Ready while every model can embed (an ONNX model's worker copies may all be loading again).
+  lifecycle.addReadinessCheck('embedding models', () => {
+    const problems = encoder.runners.flatMap((r) => {
+      const problem = r.backend.problem?.() ?? null;
+      return problem ? [`${r.spec.name}: ${problem}`] : [];
+    });
+    return problems.length ? problems.join('; ') : null;
+  });
   for (const pending of encoder.pendingAdapters) logger.warn({ pending }, 'adapter not trained yet: the tower serves without it until trained');
   const { embeddings } = encoder;
   const datasets = new BeirDatasetSource(config.ENCODER_DATASET_DIR ?? null);

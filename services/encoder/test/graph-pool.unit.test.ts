@@ -152,3 +152,24 @@ test('with no copy left and loading failing, runs are UNAVAILABLE and loads back
   void pool.run(feeds(7));
   await pool.release();
 });
+
+test('readiness: a problem while no copy can run, and asking loads the broken copies again without any run', async () => {
+  let now = 0;
+  let loadWorks = false;
+  const a = new FakeGraph(1);
+  const b = new FakeGraph(2);
+  const pool = new GraphPool([a, b], () => (loadWorks ? Promise.resolve(new FakeGraph(3)) : Promise.reject(new Error('model.onnx: cannot allocate memory'))), () => now);
+  expect(pool.problem()).toBeNull();
+  a.die();
+  expect(pool.problem()).toBeNull(); // b still runs
+  b.die();
+  await pool.settled();
+  expect(pool.problem()).toMatch(/^no copy of the graph can run \(2 loading again; last load failed: model.onnx: cannot allocate memory\)$/);
+  now += 1_000;
+  loadWorks = true;
+  pool.problem(); // the readiness probe, with no traffic: starts the loads
+  await pool.settled();
+  expect(pool.problem()).toBeNull();
+  expect(pool.running).toBe(2);
+  await pool.release();
+});

@@ -54,6 +54,10 @@ export class OnnxEmbeddingBackend implements EmbeddingBackend {
     return batch.map((_, r) => pool(this.spec.pooling, states, r, mask));
   }
 
+  problem(): string | null {
+    return this.session instanceof GraphPool ? this.session.problem() : null;
+  }
+
   close(): Promise<void> {
     return this.session.release();
   }

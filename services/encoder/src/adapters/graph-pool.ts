@@ -59,6 +59,17 @@ export class GraphPool implements Graph {
     return this.slots.filter((s) => !s.graph.broken).length;
   }
 
+  /**
+   * Null while a copy can run, else why none can. Asking starts loading the broken copies again
+   * (as a run does), so that a pool taken out of service by its readiness comes back by itself.
+   */
+  problem(): string | null {
+    for (const slot of this.slots) if (slot.graph.broken) this.restart(slot);
+    if (this.running > 0) return null;
+    const failure = this.slots.find((s) => s.lastFailure)?.lastFailure;
+    return `no copy of the graph can run (${this.slots.length} loading again${failure ? `; last load failed: ${failure.message}` : ''})`;
+  }
+
   get inputNames(): readonly string[] {
     return this.slots[0]!.graph.inputNames;
   }

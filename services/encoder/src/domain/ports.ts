@@ -28,6 +28,8 @@ export interface ModelInput {
 export interface EmbeddingBackend {
   readonly kind: 'ONNX' | 'OPENAI';
   embed(batch: ModelInput[]): Promise<Float32Array[]>;
+  /** Null when it can embed now, else why not (for readiness); absent when it cannot tell. */
+  problem?(): string | null;
   close(): Promise<void>;
 }
 
