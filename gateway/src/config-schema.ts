@@ -38,8 +38,8 @@ export const configSchema = commonEnv.extend(graphqlLimitsEnv.shape).extend({
   GATEWAY_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).default(1_200),
   GATEWAY_RATE_LIMIT_BURST: z.coerce.number().int().positive().default(200),
   /**
-   * Failed authentications per minute per client address and gateway replica; past them (and a
-   * burst) the address is answered RATE_LIMITED without its credentials being looked up. 0: off.
+   * Lookups of credentials that do not exist, per minute per client address and gateway replica;
+   * past them (and a burst) the address's requests that need a lookup are RATE_LIMITED. 0: off.
    */
   GATEWAY_AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(0).default(60),
   GATEWAY_AUTH_FAILURES_BURST: z.coerce.number().int().positive().default(30),

@@ -1,5 +1,5 @@
 // Who may send a request, and how often: the credentials, whose lookups in PostgreSQL an address
-// that keeps failing to authenticate is refused (each key that does not exist would otherwise cost
+// is refused once too many of its lookups found nothing (each made-up key would otherwise cost
 // one), then the project's request rate.
 import type { IncomingMessage } from 'node:http';
 import { UnauthenticatedError, type Identity } from '@llmops/platform';
@@ -29,12 +29,10 @@ export function admission(opts: AdmissionOptions): (req: IncomingMessage) => Pro
         },
       });
     } catch (err) {
-      if (err instanceof UnauthenticatedError) {
-        if (!tookToken) opts.failures.failed(address);
-      } else if (tookToken) {
-        // Not the credentials' fault (PostgreSQL down, say).
-        opts.failures.giveBack(address);
-      }
+      // A lookup that found nothing keeps its token; one that failed for another reason (PostgreSQL
+      // down, say) gives it back. Refusals that needed no lookup (no or malformed credentials, a
+      // key known not to exist) cost nothing and count nothing.
+      if (tookToken && !(err instanceof UnauthenticatedError)) opts.failures.giveBack(address);
       throw err;
     }
     if (tookToken) opts.failures.giveBack(address);

@@ -95,9 +95,4 @@ export class AuthFailureLimiter {
   giveBack(address: string): void {
     this.buckets.spend(address, -1);
   }
-
-  /** Counts a failure that needed no lookup (malformed credentials, a key known not to exist). */
-  failed(address: string): void {
-    this.buckets.spend(address);
-  }
 }
