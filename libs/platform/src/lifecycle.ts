@@ -1,6 +1,6 @@
 // The lifecycle registry: each resource registers its own stop and readiness; shutdown first drains
-// the servers, all at once, then runs the stops in reverse order of registration, once, with a
-// deadline.
+// the servers and consumers, all at once, then runs the stops in reverse order of registration,
+// once, with a deadline.
 import type { Logger } from './logger';
 import { retryWithBackoff } from './retry';
 
