@@ -10,6 +10,8 @@
 // subgraph's own limits, PAYLOAD_TOO_LARGE, a NUL in a GET query, …) passes those errors on with
 // their codes; anything else, 401 and 403 included (the subgraph refusing the gateway's signed
 // identity), is an INTERNAL_SERVER_ERROR naming the subgraph and the HTTP status.
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import type { GraphQLFormattedError } from 'graphql';
 import type { GatewayContext } from './context';
@@ -74,19 +76,28 @@ function typedErrorsOf(body: unknown): GraphQLFormattedError[] | undefined {
   return typed;
 }
 
+/**
+ * A pooled connection unused this long is closed by the gateway, before the subgraphs close it
+ * (their HTTP_KEEP_ALIVE_TIMEOUT_MS, 65 s): a subgraph closing it first can cross a request the
+ * gateway is sending on it, which then fails with ECONNRESET — and a mutation is never resent.
+ */
+export const idleConnectionMs = 60_000;
+
 export class SubgraphSource extends RemoteGraphQLDataSource<GatewayContext> {
   constructor(
     readonly subgraph: string,
     url: string,
     private readonly sign: SignIdentity,
     timeoutMs = 0,
+    idleMs = idleConnectionMs,
   ) {
     super({ url });
-    if (timeoutMs > 0) {
-      // Apollo's fetcher (make-fetch-happen) takes a per-request timeout.
-      const fetcher = this.fetcher;
-      this.fetcher = (input, init) => fetcher(input, { ...init, timeout: timeoutMs } as typeof init);
-    }
+    // Apollo's fetcher (make-fetch-happen) takes a per-request timeout, and an agent: its own
+    // (@npmcli/agent) never closes idle pooled connections, so this one does. Node's agent applies
+    // `timeout` to pooled connections only (a request waiting longer for its answer is not cut).
+    const agent = new (new URL(url).protocol === 'https:' ? HttpsAgent : HttpAgent)({ keepAlive: true, maxSockets: Infinity, timeout: idleMs });
+    const fetcher = this.fetcher;
+    this.fetcher = (input, init) => fetcher(input, { ...init, agent, ...(timeoutMs > 0 ? { timeout: timeoutMs } : {}) } as typeof init);
   }
 
   /** Every subgraph request carries the caller's signed identity; the client's own headers are not passed on. */

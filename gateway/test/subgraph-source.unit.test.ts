@@ -138,3 +138,35 @@ test('a subgraph that does not answer within the timeout is UNAVAILABLE with rea
     server.close();
   }
 });
+
+test('pooled connections are closed by the gateway once idle, before the subgraph would close them; slow answers are not cut', async () => {
+  const closedBy: string[] = [];
+  let connections = 0;
+  const server = createServer((req, res) => {
+    req.resume();
+    // The second request answers after more than the idle time: it must still arrive.
+    const delay = connections === 2 ? 800 : 0;
+    setTimeout(() => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ data: { __typename: 'Query' } }));
+    }, delay);
+  });
+  server.keepAliveTimeout = 10_000; // the subgraph's own, far later
+  server.on('connection', (socket) => {
+    connections++;
+    socket.on('end', () => closedBy.push('gateway'));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
+  try {
+    const source = new SubgraphSource('feedback', url, noSignature, 5_000, 300);
+    expect((await ask(source)).errors).toBeUndefined();
+    await new Promise((r) => setTimeout(r, 700));
+    expect(closedBy).toEqual(['gateway']);
+    expect((await ask(source)).errors).toBeUndefined(); // on a new connection, answered after 800 ms
+    expect(connections).toBe(2);
+  } finally {
+    server.closeAllConnections();
+    server.close();
+  }
+});
