@@ -27,9 +27,11 @@ export function limitKey(address: string): string {
   if (mapped) return mapped[1]!;
   if (!address.includes(':')) return address;
   const plain = address.split('%')[0]!.toLowerCase();
-  const parts = (s: string) => (s === '' ? [] : s.split(':').flatMap((g) => (g.includes('.') ? ['0', '0'] : [g])));
+  // Groups of 16 bits; an embedded IPv4 address (the last 32 bits) counts as two.
+  const groupsOf = (s: string | undefined) => (s ? s.split(':').flatMap((g) => (g.includes('.') ? ['0', '0'] : [g])) : []);
   const [head, tail] = plain.split('::') as [string, string | undefined];
-  const groups = tail === undefined ? parts(head) : [...parts(head), ...Array<string>(Math.max(0, 8 - parts(head).length - parts(tail).length)).fill('0'), ...parts(tail)];
+  const [before, after] = [groupsOf(head), groupsOf(tail)];
+  const groups = tail === undefined ? before : [...before, ...Array<string>(Math.max(0, 8 - before.length - after.length)).fill('0'), ...after];
   if (groups.length !== 8 || groups.some((g) => !/^[0-9a-f]{1,4}$/.test(g))) return address;
   return `${groups.slice(0, 4).map((g) => parseInt(g, 16).toString(16)).join(':')}::/64`;
 }

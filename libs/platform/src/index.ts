@@ -4,6 +4,7 @@ export * from './logger';
 export * from './redaction';
 export * from './metrics';
 export * from './lifecycle';
+export * from './signals';
 export * from './retry';
 export * from './runtime';
 export * from './http/server';

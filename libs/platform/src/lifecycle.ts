@@ -49,13 +49,13 @@ export class Lifecycle {
   }
 
   /**
-   * How long a server draining now may let its calls in flight run: until `marginMs` before the
-   * grace ends, counted from the start of the shutdown (what stops after the servers needs the
-   * margin), and at least 1 s.
+   * How long a server draining now may let its calls in flight run: until 5 s before the grace
+   * ends, counted from the start of the shutdown (what stops after the servers needs the margin),
+   * and at least 1 s.
    */
-  drainBudgetMs(marginMs = 5_000): number {
+  drainBudgetMs(): number {
     const elapsed = this.shutdownStartedAt === undefined ? 0 : Date.now() - this.shutdownStartedAt;
-    return Math.max(1_000, this.graceMs - marginMs - elapsed);
+    return Math.max(1_000, this.graceMs - 5_000 - elapsed);
   }
 
   onStop(name: string, stop: Stop): void {

@@ -5,7 +5,6 @@ import { configSchema, openAiBackends } from '../src/config-schema';
 import { resolveParameters } from '../src/domain/parameters';
 import type { ModelBackend } from '../src/domain/ports';
 import { ModelRouter } from '../src/domain/router';
-import { deadlineSignal, linkSignals } from '../src/domain/signals';
 import { QueueFullError, SlotPool } from '../src/domain/slot-pool';
 import { renderInlinePrompt, renderTemplate, templateVariables } from '../src/domain/template';
 
@@ -168,29 +167,5 @@ describe('settings', () => {
     expect(() => parseConfig(configSchema, { ...base, GENERATION_FALLBACK_BACKEND: 'gpu' })).toThrow(/GENERATION_FALLBACK_BACKEND/);
     expect(() => parseConfig(configSchema, { ...base, GENERATION_OPENAI_BACKENDS: '[{' })).toThrow(/GENERATION_OPENAI_BACKENDS.*must be JSON/);
     expect(() => parseConfig(configSchema, { ...base, PROMPT_REGISTRY_ADDRESS: 'nohost' })).toThrow(/PROMPT_REGISTRY_ADDRESS/);
-  });
-});
-
-describe('linked signals', () => {
-  test('abort with the first source reason, and detach from long-lived sources when released', async () => {
-    const shutdown = new AbortController();
-    const call = new AbortController();
-    const linked = linkSignals(call.signal, shutdown.signal);
-    call.abort(new Error('client gone'));
-    expect(linked.signal.reason).toEqual(new Error('client gone'));
-
-    const released = linkSignals(shutdown.signal);
-    released.release();
-    shutdown.abort();
-    expect(released.signal.aborted).toBe(false);
-    expect(linkSignals(shutdown.signal).signal.aborted).toBe(true);
-
-    const deadline = deadlineSignal(10);
-    await new Promise((r) => setTimeout(r, 30));
-    expect((deadline.signal.reason as DOMException).name).toBe('TimeoutError');
-    const cleared = deadlineSignal(10);
-    cleared.release();
-    await new Promise((r) => setTimeout(r, 30));
-    expect(cleared.signal.aborted).toBe(false);
   });
 });

@@ -4,6 +4,7 @@
 // `grpcClientOptions` are the channel options peers' clients are built with.
 import { Metadata, status, type CallOptions, type ChannelOptions, type ClientUnaryCall, type ServiceError } from '@grpc/grpc-js';
 import { retryWithBackoff } from '../retry';
+import { deadlineSignal, linkSignals } from '../signals';
 import { outgoingIdentityHeaders } from '../identity/internal-auth';
 
 type UnaryMethod<Req, Res> = (
@@ -76,11 +77,8 @@ export async function callUnary<Req, Res>(method: UnaryMethod<Req, Res>, request
   if (!policy.idempotent) return attempt();
   // Stops the pause before a retry when the deadline passes (with DEADLINE_EXCEEDED) or the
   // caller's signal aborts (with its reason).
-  const stop = new AbortController();
-  const onCallerAbort = () => stop.abort(signal!.reason);
-  if (signal?.aborted) onCallerAbort();
-  else signal?.addEventListener('abort', onCallerAbort, { once: true });
-  const timer = setTimeout(() => stop.abort(deadlineExceeded()), Math.max(0, deadline - Date.now()));
+  const expiry = deadlineSignal(Math.max(0, deadline - Date.now()), deadlineExceeded);
+  const stop = linkSignals(...(signal ? [signal] : []), expiry.signal);
   try {
     return await retryWithBackoff(attempt, {
       maxAttempts: policy.maxAttempts ?? 3,
@@ -90,7 +88,7 @@ export async function callUnary<Req, Res>(method: UnaryMethod<Req, Res>, request
       retryIf: (err) => (err as ServiceError).code === status.UNAVAILABLE && Date.now() < deadline,
     });
   } finally {
-    clearTimeout(timer);
-    signal?.removeEventListener('abort', onCallerAbort);
+    expiry.release();
+    stop.release();
   }
 }

@@ -2,10 +2,10 @@
 // GPU inference pods, or a hosted API). Unreachable, overloaded, failing or slow servers are
 // BackendUnavailableError, so the fallback backend may take over; a request the server refuses
 // (400/422, e.g. too long for its context) is the caller's error.
+import { deadlineSignal, linkSignals } from '@llmops/platform';
 import { BackendUnavailableError, PeerServiceError } from '../domain/errors';
 import type { ChatMessage } from '../domain/model';
 import type { BackendRequest, BackendResult, ModelBackend, ModelInfo } from '../domain/ports';
-import { deadlineSignal, linkSignals } from '../domain/signals';
 
 export interface OpenAiModel extends ModelInfo {
   /** The model name the server knows, when it differs from the routed name. */

@@ -1,14 +1,13 @@
 // The generate use case: render the prompt (registered, with its augmentation steps, or inline),
 // route to a backend, run the model within the deadline (a fallback backend takes over when the
 // routed one is unavailable), and record every call, failed ones included, as a Generation.
-import { DomainError, InputError, ShuttingDownError, UnavailableError } from '@llmops/platform';
+import { DomainError, InputError, ShuttingDownError, UnavailableError, deadlineSignal, linkSignals } from '@llmops/platform';
 import type { ChatMessage, Generation, GenerationParameters, GenerateRequest, InlinePrompt, Page } from './model';
 import type { GenerationStore, ModelBackend, PromptRegistry, RenderedVersion, RetrievedDocument, Retriever, VersionInfo } from './ports';
 import type { ConversationMemory } from './memory';
 import type { ModelRouter, Route } from './router';
 import { maxSeed, resolveParameters, type ParameterLimits } from './parameters';
 import { renderInlinePrompt, renderTemplate } from './template';
-import { deadlineSignal, linkSignals } from './signals';
 import { fenceText, fenceVariables, newFence, withDataInstruction } from './untrusted-data';
 import type { TokenBudget } from './token-budget';
 import {

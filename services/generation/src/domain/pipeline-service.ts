@@ -2,7 +2,7 @@
 // from has succeeded, so independent branches run concurrently; a failed node skips what depends
 // on it. Each run is recorded as a PipelineRun with every node's input, output, timing and error.
 // A run that was cancelled or ran past its deadline before every node ran is FAILED.
-import { ConflictError, DomainError, InputError, NotFoundError, UnavailableError } from '@llmops/platform';
+import { ConflictError, DomainError, InputError, NotFoundError, UnavailableError, deadlineSignal, linkSignals } from '@llmops/platform';
 import type { GenerationService } from './generation-service';
 import type { GenerationError } from './model';
 import { nodeOutputs, type NewPipeline, type NodeRun, type Pipeline, type PipelineNode, type PipelineRun } from './pipeline-model';
@@ -11,7 +11,6 @@ import type { PromptRegistry, Retriever } from './ports';
 import type { ModelRouter } from './router';
 import { renderTemplate } from './template';
 import { toDomainError } from './errors';
-import { deadlineSignal, linkSignals } from './signals';
 
 export interface PipelineStore {
   /** Returns null when the name is taken. */

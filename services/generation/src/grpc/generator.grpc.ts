@@ -1,9 +1,8 @@
-import { InputError, NotFoundError, refuseUnstorableText, type GrpcServer, type Identity, type Logger, type Metrics } from '@llmops/platform';
+import { InputError, NotFoundError, refuseUnstorableText, linkSignals, type GrpcServer, type Identity, type Logger, type Metrics } from '@llmops/platform';
 import { generationV1 as pb, type promptRegistryV1 } from '@llmops/contracts';
 import type { GenerationService } from '../domain/generation-service';
 import type { ChatRole, FinishReason, Generation, GenerateRequest, GenerationStatus, PromptSource } from '../domain/model';
 import { hypotheticalDocumentsRequest } from '../domain/hyde';
-import { linkSignals } from '../domain/signals';
 import { serverStreaming } from './server-streaming';
 
 const service = 'llmops.generation.v1.GeneratorService';

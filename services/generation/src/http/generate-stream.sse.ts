@@ -5,11 +5,10 @@
 // generate mutation, it needs an editor, and generates in the caller's project. Text PostgreSQL
 // cannot store (NUL, a lone surrogate) is a 400 naming the field, as on the GraphQL route.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { DomainError, InputError, refuseUnstorableText, requireRole, type Logger, type RawRoute } from '@llmops/platform';
+import { DomainError, InputError, refuseUnstorableText, requireRole, linkSignals, type Logger, type RawRoute } from '@llmops/platform';
 import type { GenerationService } from '../domain/generation-service';
 import type { Generation, GenerateRequest } from '../domain/model';
 import { parseGenerateInput } from '../graphql/inputs';
-import { linkSignals } from '../domain/signals';
 
 export const generateStreamPath = '/v1/generate/stream';
 

@@ -29,10 +29,13 @@ export function linkSignals(...sources: AbortSignal[]): LinkedSignal {
   return { signal: controller.signal, release };
 }
 
-/** A deadline as a signal whose timer is cleared on release (AbortSignal.timeout's is not). */
-export function deadlineSignal(ms: number): LinkedSignal {
+/**
+ * A deadline as a signal whose timer is cleared on release (AbortSignal.timeout's is not); it
+ * aborts with `reason()`, by default a TimeoutError.
+ */
+export function deadlineSignal(ms: number, reason: () => unknown = () => new DOMException(`deadline of ${ms} ms passed`, 'TimeoutError')): LinkedSignal {
   const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(new DOMException(`deadline of ${ms} ms passed`, 'TimeoutError')), ms);
+  const timer = setTimeout(() => controller.abort(reason()), ms);
   timer.unref?.();
   return { signal: controller.signal, release: () => clearTimeout(timer) };
 }
